@@ -1,0 +1,92 @@
+// CShims: the only C in Tern. Thin wrappers over Linux interfaces that Swift cannot reach
+// comfortably (ioctl with variadic arguments, packed structs, libcap). No protocol logic here.
+//
+// Every function returns a non-negative value on success and -errno on failure, so Swift can
+// turn failures into errors that name the cause.
+#ifndef TERN_CSHIMS_H
+#define TERN_CSHIMS_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
+#include <sys/signalfd.h>
+#include <signal.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Length of an interface name buffer including the terminating NUL (IFNAMSIZ).
+#define TERN_IFNAMSIZ 16
+
+// MARK: - Link devices
+
+/// Opens /dev/net/tun and attaches to TAP device `name` (IFF_TAP | IFF_NO_PI), creating it
+/// when absent. The kernel's name for the device is copied to `actual_name` (TERN_IFNAMSIZ
+/// bytes). `vnet_header` non-zero asks for IFF_VNET_HDR. The fd is non-blocking, close-on-exec.
+/// Returns the fd or -errno; `*failed_step` names the call that failed.
+int tern_tap_open(const char *name, int vnet_header, char *actual_name, const char **failed_step);
+
+/// Opens an AF_PACKET raw socket bound to interface `ifname` (all EtherTypes), puts the
+/// interface in promiscuous mode so frames for our own MAC arrive, and reports its
+/// ifindex. Non-blocking, close-on-exec. Returns the fd or -errno.
+int tern_packet_socket_open(const char *ifname, int *ifindex, const char **failed_step);
+
+/// Sends one frame on a bound AF_PACKET socket. Returns bytes sent or -errno.
+ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t length);
+
+// MARK: - Kernel-side interface configuration
+
+/// Assigns IPv4 `address` (host byte order) with `prefix_length` to `ifname`.
+int tern_interface_set_ipv4(const char *ifname, uint32_t address, int prefix_length);
+
+/// Sets IFF_UP on `ifname`.
+int tern_interface_set_up(const char *ifname);
+
+/// Sets the MTU of `ifname`.
+int tern_interface_set_mtu(const char *ifname, int mtu);
+
+/// Copies the hardware address of `ifname` into `mac` (6 bytes).
+int tern_interface_get_mac(const char *ifname, uint8_t *mac);
+
+// MARK: - Privileges
+
+/// Drops to the user `user` for good: no-new-privs, every capability out of the bounding
+/// and ambient sets, supplementary groups cleared, gid and uid set (real, effective, saved),
+/// then all capability sets cleared with libcap. Verifies that root cannot be regained.
+/// Returns 0 or -errno; `*failed_step` names the step that failed.
+int tern_drop_privileges(const char *user, const char **failed_step);
+
+/// Returns 1 when the effective, permitted and inheritable sets are all empty, 0 if not,
+/// -errno on failure.
+int tern_capabilities_are_clear(void);
+
+// MARK: - epoll, timerfd, signalfd
+
+/// epoll_event is packed on x86_64; these accessors hide its layout from Swift.
+int tern_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
+int tern_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token);
+
+/// Waits for at most `capacity` events, storing each event's token and mask.
+/// `timeout_ms` < 0 waits forever. Returns the count or -errno.
+int tern_epoll_wait(int epfd, uint64_t *tokens, uint32_t *masks, int capacity, int timeout_ms);
+
+/// Blocks SIGINT, SIGTERM (and ignores SIGPIPE) and returns a non-blocking signalfd for the two.
+int tern_signalfd_for_termination(void);
+
+/// Reads one pending signal from a signalfd; returns its number, 0 if none, or -errno.
+int tern_signalfd_read(int fd);
+
+/// The current CLOCK_MONOTONIC time in nanoseconds.
+uint64_t tern_monotonic_nanoseconds(void);
+
+/// The current CLOCK_REALTIME time in nanoseconds since the Unix epoch.
+int64_t tern_realtime_nanoseconds(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,285 @@
+// Implementation of CShims.h. Kept deliberately small: each function is one Linux recipe.
+#define _GNU_SOURCE
+#include "CShims.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <sys/capability.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+static int fail(const char **failed_step, const char *step) {
+    int saved = errno;
+    if (failed_step) *failed_step = step;
+    return -(saved ? saved : EIO);
+}
+
+static int copy_ifname(char *dst, const char *src) {
+    size_t n = strlen(src);
+    if (n == 0 || n >= IFNAMSIZ) { errno = EINVAL; return -1; }
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+// MARK: - Link devices
+
+int tern_tap_open(const char *name, int vnet_header, char *actual_name, const char **failed_step) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    if (copy_ifname(ifr.ifr_name, name) < 0) return fail(failed_step, "device name");
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (vnet_header ? IFF_VNET_HDR : 0);
+
+    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return fail(failed_step, "open /dev/net/tun");
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int r = fail(failed_step, "TUNSETIFF");
+        close(fd);
+        return r;
+    }
+    if (actual_name) memcpy(actual_name, ifr.ifr_name, IFNAMSIZ);
+    return fd;
+}
+
+int tern_packet_socket_open(const char *ifname, int *ifindex, const char **failed_step) {
+    int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    if (fd < 0) return fail(failed_step, "socket(AF_PACKET)");
+
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    if (copy_ifname(ifr.ifr_name, ifname) < 0 || ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+        int r = fail(failed_step, "SIOCGIFINDEX");
+        close(fd);
+        return r;
+    }
+    int index = ifr.ifr_ifindex;
+
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_protocol = htons(ETH_P_ALL);
+    sll.sll_ifindex = index;
+    if (bind(fd, (struct sockaddr *)&sll, sizeof sll) < 0) {
+        int r = fail(failed_step, "bind(AF_PACKET)");
+        close(fd);
+        return r;
+    }
+
+    // Our MAC is not the interface's, so the interface must hand us every frame.
+    struct packet_mreq mreq;
+    memset(&mreq, 0, sizeof mreq);
+    mreq.mr_ifindex = index;
+    mreq.mr_type = PACKET_MR_PROMISC;
+    if (setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mreq, sizeof mreq) < 0) {
+        int r = fail(failed_step, "PACKET_ADD_MEMBERSHIP");
+        close(fd);
+        return r;
+    }
+    // Frames we send must not come back to us as received frames.
+    int one = 1;
+    (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+
+    if (ifindex) *ifindex = index;
+    return fd;
+}
+
+ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t length) {
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = ifindex;
+    sll.sll_halen = ETH_ALEN;
+    if (length >= ETH_ALEN) memcpy(sll.sll_addr, frame, ETH_ALEN);
+    ssize_t n = sendto(fd, frame, length, 0, (struct sockaddr *)&sll, sizeof sll);
+    return n < 0 ? -errno : n;
+}
+
+// MARK: - Kernel-side interface configuration
+
+static int with_ioctl_socket(const char *ifname, unsigned long request, struct ifreq *ifr) {
+    if (copy_ifname(ifr->ifr_name, ifname) < 0) return -errno;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -errno;
+    int r = ioctl(s, request, ifr) < 0 ? -errno : 0;
+    close(s);
+    return r;
+}
+
+int tern_interface_set_ipv4(const char *ifname, uint32_t address, int prefix_length) {
+    if (prefix_length < 0 || prefix_length > 32) return -EINVAL;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(address);
+    int r = with_ioctl_socket(ifname, SIOCSIFADDR, &ifr);
+    if (r < 0) return r;
+
+    memset(&ifr, 0, sizeof ifr);
+    sin = (struct sockaddr_in *)&ifr.ifr_netmask;
+    sin->sin_family = AF_INET;
+    uint32_t mask = prefix_length == 0 ? 0 : (0xFFFFFFFFu << (32 - prefix_length));
+    sin->sin_addr.s_addr = htonl(mask);
+    return with_ioctl_socket(ifname, SIOCSIFNETMASK, &ifr);
+}
+
+int tern_interface_set_up(const char *ifname) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int r = with_ioctl_socket(ifname, SIOCGIFFLAGS, &ifr);
+    if (r < 0) return r;
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    return with_ioctl_socket(ifname, SIOCSIFFLAGS, &ifr);
+}
+
+int tern_interface_set_mtu(const char *ifname, int mtu) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_mtu = mtu;
+    return with_ioctl_socket(ifname, SIOCSIFMTU, &ifr);
+}
+
+int tern_interface_get_mac(const char *ifname, uint8_t *mac) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int r = with_ioctl_socket(ifname, SIOCGIFHWADDR, &ifr);
+    if (r < 0) return r;
+    memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+    return 0;
+}
+
+// MARK: - Privileges
+
+int tern_drop_privileges(const char *user, const char **failed_step) {
+    errno = 0;
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        if (errno == 0) errno = ENOENT;
+        return fail(failed_step, "look up user");
+    }
+    uid_t uid = pw->pw_uid;
+    gid_t gid = pw->pw_gid;
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return fail(failed_step, "PR_SET_NO_NEW_PRIVS");
+
+    // The bounding set can only shrink while we still hold CAP_SETPCAP.
+    for (int cap = 0; cap <= CAP_LAST_CAP; cap++) {
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) {
+            return fail(failed_step, "PR_CAPBSET_DROP");
+        }
+    }
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+        return fail(failed_step, "PR_CAP_AMBIENT_CLEAR_ALL");
+    }
+    if (setgroups(0, NULL) < 0) return fail(failed_step, "setgroups");
+    if (setresgid(gid, gid, gid) < 0) return fail(failed_step, "setresgid");
+    if (setresuid(uid, uid, uid) < 0) return fail(failed_step, "setresuid");
+
+    cap_t caps = cap_init();
+    if (!caps) return fail(failed_step, "cap_init");
+    if (cap_clear(caps) < 0 || cap_set_proc(caps) < 0) {
+        int r = fail(failed_step, "cap_set_proc");
+        cap_free(caps);
+        return r;
+    }
+    cap_free(caps);
+
+    if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {
+        errno = EPERM;
+        return fail(failed_step, "verify root cannot be regained");
+    }
+    int clear = tern_capabilities_are_clear();
+    if (clear != 1) {
+        errno = clear < 0 ? -clear : EPERM;
+        return fail(failed_step, "verify capabilities are clear");
+    }
+    return 0;
+}
+
+int tern_capabilities_are_clear(void) {
+    cap_t caps = cap_get_proc();
+    if (!caps) return -errno;
+    cap_t empty = cap_init();
+    if (!empty) {
+        int r = -errno;
+        cap_free(caps);
+        return r;
+    }
+    int differ = cap_compare(caps, empty);
+    cap_free(caps);
+    cap_free(empty);
+    if (differ < 0) return -errno;
+    return differ == 0 ? 1 : 0;
+}
+
+// MARK: - epoll, timerfd, signalfd
+
+int tern_epoll_add(int epfd, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.u64 = token;
+    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int tern_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = events;
+    ev.data.u64 = token;
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int tern_epoll_wait(int epfd, uint64_t *tokens, uint32_t *masks, int capacity, int timeout_ms) {
+    struct epoll_event events[64];
+    if (capacity > 64) capacity = 64;
+    int n = epoll_wait(epfd, events, capacity, timeout_ms);
+    if (n < 0) return -errno;
+    for (int i = 0; i < n; i++) {
+        tokens[i] = events[i].data.u64;
+        masks[i] = events[i].events;
+    }
+    return n;
+}
+
+int tern_signalfd_for_termination(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) return -errno;
+    signal(SIGPIPE, SIG_IGN);
+    int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+}
+
+int tern_signalfd_read(int fd) {
+    struct signalfd_siginfo info;
+    ssize_t n = read(fd, &info, sizeof info);
+    if (n < 0) return errno == EAGAIN ? 0 : -errno;
+    if ((size_t)n != sizeof info) return 0;
+    return (int)info.ssi_signo;
+}
+
+uint64_t tern_monotonic_nanoseconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int64_t tern_realtime_nanoseconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000ll + (int64_t)ts.tv_nsec;
+}

@@ -1,0 +1,61 @@
+// swift-tools-version: 6.0
+// Tern: a userspace TCP/IP stack in Swift. See README.md for the layout.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A command-line companion under Tools/NAME.
+func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: dependencies, path: "Tools/\(name)", swiftSettings: strict)
+}
+
+let package = Package(
+    name: "Tern",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ternd", targets: ["ternd"]),
+        .library(name: "TernWire", targets: ["TernWire"]),
+        .library(name: "TernStack", targets: ["TernStack"]),
+        .library(name: "TernLink", targets: ["TernLink"]),
+        .library(name: "TernServices", targets: ["TernServices"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // The only C: device open, interface configuration, privilege drop, epoll/timerfd/signalfd.
+        .target(name: "CShims", path: "CShims", linkerSettings: [.linkedLibrary("cap")]),
+        .target(name: "TernWire", swiftSettings: strict),
+        .target(name: "TernStack", dependencies: ["TernWire"], swiftSettings: strict),
+        .target(name: "TernLink", dependencies: ["TernWire", "CShims"], swiftSettings: strict),
+        .target(name: "TernServices", dependencies: ["TernStack", "TernWire"], swiftSettings: strict),
+        .executableTarget(
+            name: "ternd",
+            dependencies: [
+                "TernWire", "TernStack", "TernLink", "TernServices", "CShims",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+
+        // Tools: clients and learning companions (SPEC §4). They may use Foundation.
+        .target(name: "TernToolSupport", dependencies: ["TernWire"], path: "Tools/TernToolSupport", swiftSettings: strict),
+        tool("tern-chat", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-time", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-get", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-checksum", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-subnet", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-route", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")]),
+        tool("tern-words", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-microbench", ["TernWire"]),
+
+        .testTarget(name: "TernWireTests", dependencies: ["TernWire"], swiftSettings: strict),
+        .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink"], swiftSettings: strict),
+        .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
+        .testTarget(name: "TernServicesTests", dependencies: ["TernServices", "TernStack", "TernWire"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+// Link devices. Under construction.

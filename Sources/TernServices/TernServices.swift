@@ -1,0 +1,1 @@
+// Services. Under construction.
