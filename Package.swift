@@ -30,7 +30,14 @@ let package = Package(
         // The only C: device open, interface configuration, privilege drop, epoll/timerfd/signalfd.
         .target(name: "CShims", path: "CShims", linkerSettings: [.linkedLibrary("cap")]),
         .target(name: "TernWire", swiftSettings: strict),
-        .target(name: "TernStack", dependencies: ["TernWire"], swiftSettings: strict),
+        .target(
+            name: "TernStack",
+            dependencies: [
+                "TernWire",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict),
         .target(name: "TernLink", dependencies: ["TernWire", "CShims"], swiftSettings: strict),
         .target(name: "TernServices", dependencies: ["TernStack", "TernWire"], swiftSettings: strict),
         .executableTarget(

@@ -1,0 +1,135 @@
+/// A fixed-capacity circular byte buffer whose storage is allocated on first use and can be
+/// returned when empty, so an idle connection costs no buffer memory.
+///
+/// Bytes are addressed by their offset from the oldest unread byte. Besides appending at
+/// the end, bytes may be written further ahead (`write(_:at:)`) and made readable later
+/// with `commit`: TCP puts out-of-order segments straight into their final place this way.
+///
+/// Regions handed out by `readableRegion`/`writableRegion` are raw views valid until the
+/// next mutating call; no access to the ring is held while the caller uses them.
+struct ByteRing: ~Copyable {
+    let capacity: Int
+    private var storage: UnsafeMutableRawPointer?
+    /// Index in `storage` of the oldest unread byte.
+    private var head = 0
+    /// Readable bytes.
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    deinit {
+        storage?.deallocate()
+    }
+
+    var isEmpty: Bool { count == 0 }
+    /// Bytes that can still be appended.
+    var freeSpace: Int { capacity - count }
+    /// Whether storage is currently allocated.
+    var isAllocated: Bool { storage != nil }
+
+    /// Returns the storage when nothing is buffered.
+    mutating func releaseIfEmpty() {
+        guard count == 0, let s = storage else { return }
+        s.deallocate()
+        storage = nil
+        head = 0
+    }
+
+    /// Drops every byte and returns the storage.
+    mutating func discardAll() {
+        count = 0
+        head = 0
+        storage?.deallocate()
+        storage = nil
+    }
+
+    private mutating func ensureStorage() -> UnsafeMutableRawPointer {
+        if let s = storage { return s }
+        let s = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        storage = s
+        head = 0
+        return s
+    }
+
+    // MARK: Writing
+
+    /// The contiguous free region at the end (may be shorter than `freeSpace` when the
+    /// free space wraps). Fill it, then `commit` what was written.
+    mutating func writableRegion() -> UnsafeMutableRawBufferPointer {
+        let base = ensureStorage()
+        let tail = (head + count) % capacity
+        let length = min(freeSpace, capacity - tail)
+        return UnsafeMutableRawBufferPointer(start: base + tail, count: length)
+    }
+
+    /// Makes `n` more bytes readable: bytes written into `writableRegion` or with
+    /// `write(_:at:)` just past the readable ones.
+    mutating func commit(_ n: Int) {
+        precondition(n >= 0 && n <= freeSpace, "ByteRing commit beyond free space")
+        count += n
+    }
+
+    /// Appends as much of `bytes` as fits; returns how much that was.
+    @discardableResult
+    mutating func append(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let n = min(bytes.count, freeSpace)
+        guard n > 0 else { return 0 }
+        write(UnsafeRawBufferPointer(rebasing: bytes[0..<n]), at: 0)
+        count += n
+        return n
+    }
+
+    /// Copies `bytes` to `offset` bytes past the readable end, without making them
+    /// readable. The bytes must fit in the free space.
+    mutating func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        precondition(offset >= 0 && offset + bytes.count <= freeSpace, "ByteRing write beyond free space")
+        guard bytes.count > 0, let source = bytes.baseAddress else { return }
+        let base = ensureStorage()
+        let start = (head + count + offset) % capacity
+        let first = min(bytes.count, capacity - start)
+        (base + start).copyMemory(from: source, byteCount: first)
+        if first < bytes.count {
+            base.copyMemory(from: source + first, byteCount: bytes.count - first)
+        }
+    }
+
+    // MARK: Reading
+
+    /// The contiguous readable region at the start (may be shorter than `count` when the
+    /// data wraps). `consume` what was used.
+    func readableRegion() -> UnsafeRawBufferPointer {
+        guard let base = storage, count > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        let length = min(count, capacity - head)
+        return UnsafeRawBufferPointer(start: base + head, count: length)
+    }
+
+    /// Drops `n` bytes from the start.
+    mutating func consume(_ n: Int) {
+        precondition(n >= 0 && n <= count, "ByteRing consume beyond count")
+        count -= n
+        head = (head + n) % capacity
+    }
+
+    /// Copies `length` readable bytes starting `offset` bytes in to `destination`.
+    func copy(from offset: Int, length: Int, to destination: UnsafeMutableRawPointer) {
+        precondition(offset >= 0 && length >= 0 && offset + length <= count, "ByteRing copy beyond count")
+        guard length > 0, let base = storage else { return }
+        let start = (head + offset) % capacity
+        let first = min(length, capacity - start)
+        destination.copyMemory(from: base + start, byteCount: first)
+        if first < length {
+            (destination + first).copyMemory(from: base, byteCount: length - first)
+        }
+    }
+
+    /// Copies up to `destination.count` bytes from the start and consumes them.
+    mutating func read(into destination: UnsafeMutableRawBufferPointer) -> Int {
+        let n = min(count, destination.count)
+        guard n > 0, let target = destination.baseAddress else { return 0 }
+        copy(from: 0, length: n, to: target)
+        consume(n)
+        return n
+    }
+}

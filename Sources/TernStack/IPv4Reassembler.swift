@@ -1,0 +1,207 @@
+import TernWire
+
+/// Reassembly of fragmented IPv4 datagrams (RFC 791 §3.2, RFC 815), bounded in memory,
+/// count and time.
+///
+/// Fragments that repeat bytes already received unchanged are harmless duplicates and are
+/// ignored; fragments that overlap with different bytes (or straddle a received range)
+/// discard the whole datagram, as Linux does: overlaps have no legitimate use and are a
+/// classic way to smuggle data past filters.
+struct IPv4Reassembler {
+    struct Key: Hashable {
+        var source: IPv4Address
+        var destination: IPv4Address
+        var proto: IPProtocol
+        var identification: UInt16
+    }
+
+    /// A datagram put back together.
+    struct Datagram {
+        var header: IPv4Header
+        /// The first fragment's header bytes (options included), for quoting in ICMP errors.
+        var headerBytes: [UInt8]
+        var payload: [UInt8]
+    }
+
+    enum Outcome {
+        case incomplete
+        case complete(Datagram)
+        case dropped(DropReason)
+    }
+
+    private struct Partial {
+        var data: [UInt8] = []
+        /// Received byte ranges of the payload, sorted and merged.
+        var received: [Range<Int>] = []
+        /// Payload length, known once the last fragment (MF clear) has arrived.
+        var totalLength: Int?
+        /// Header of the fragment at offset 0, once it has arrived.
+        var firstHeader: IPv4Header?
+        var firstHeaderBytes: [UInt8] = []
+        let expires: Instant
+        let started: Instant
+
+        var isComplete: Bool {
+            guard let total = totalLength else { return false }
+            return received.count == 1 && received[0] == 0..<total
+        }
+
+        /// Bytes charged against the memory bound.
+        var cost: Int { data.count + firstHeaderBytes.count }
+    }
+
+    /// Largest IPv4 payload: 65535 minus a minimal header.
+    static let maximumPayload = 65535 - IPv4Header.minimumSize
+
+    let configuration: IPv4Configuration
+    private var partials: [Key: Partial] = [:]
+    private(set) var memoryUsed = 0
+
+    init(configuration: IPv4Configuration) {
+        self.configuration = configuration
+    }
+
+    var isEmpty: Bool { partials.isEmpty }
+
+    /// The earliest timeout, if anything is being reassembled.
+    var nextDeadline: Instant? { partials.values.lazy.map(\.expires).min() }
+
+    /// Adds one fragment.
+    mutating func add(header: IPv4Header, headerBytes: UnsafeRawBufferPointer,
+                      payload: UnsafeRawBufferPointer, now: Instant) -> Outcome {
+        let key = Key(source: header.source, destination: header.destination,
+                      proto: header.protocol, identification: header.identification)
+        let start = header.fragmentByteOffset
+        let end = start + payload.count
+        let more = header.flags.contains(.moreFragments)
+
+        guard end <= IPv4Reassembler.maximumPayload else {
+            discard(key)
+            return .dropped(.reassemblyTooLong)
+        }
+        // Every fragment but the last carries a multiple of 8 bytes (RFC 791).
+        guard !more || (payload.count > 0 && payload.count % 8 == 0) else { return .dropped(.ipBadLength) }
+
+        var partial: Partial
+        if let existing = partials.removeValue(forKey: key) {
+            partial = existing
+            memoryUsed -= partial.cost
+        } else {
+            guard makeRoom(forNewDatagram: true) else { return .dropped(.reassemblyNoMemory) }
+            partial = Partial(expires: now + configuration.reassemblyTimeout, started: now)
+        }
+
+        // The last fragment fixes the length; a second, different end is a contradiction.
+        if !more {
+            if let total = partial.totalLength, total != end { return .dropped(.reassemblyOverlap) }
+            if let last = partial.received.last, last.upperBound > end { return .dropped(.reassemblyOverlap) }
+            partial.totalLength = end
+        } else if let total = partial.totalLength, end > total {
+            return .dropped(.reassemblyOverlap)
+        }
+
+        switch Self.placement(of: start..<end, in: partial.received, data: partial.data, payload: payload) {
+        case .overlap:
+            return .dropped(.reassemblyOverlap)
+        case .duplicate:
+            break
+        case .new(let index):
+            let growth = max(0, end - partial.data.count)
+            guard memoryUsed + partial.cost + growth <= configuration.reassemblyMemory else {
+                return .dropped(.reassemblyNoMemory)
+            }
+            if partial.data.count < end {
+                partial.data.append(contentsOf: repeatElement(0, count: end - partial.data.count))
+            }
+            partial.data.withUnsafeMutableBytes { dst in
+                UnsafeMutableRawBufferPointer(rebasing: dst[start..<end]).copyMemory(from: payload)
+            }
+            Self.insert(start..<end, into: &partial.received, at: index)
+        }
+
+        if start == 0 && partial.firstHeader == nil {
+            partial.firstHeader = header
+            partial.firstHeaderBytes = Array(headerBytes)
+        }
+
+        if partial.isComplete, var first = partial.firstHeader {
+            first.flags.remove(.moreFragments)
+            first.fragmentOffset = 0
+            first.totalLength = UInt16(clamping: first.headerLength + partial.data.count)
+            return .complete(Datagram(header: first, headerBytes: partial.firstHeaderBytes, payload: partial.data))
+        }
+        memoryUsed += partial.cost
+        partials[key] = partial
+        return .incomplete
+    }
+
+    /// Discards datagrams whose time is up. Returns, for each that had its first fragment,
+    /// that fragment's header bytes and leading payload (for an ICMP time-exceeded message).
+    mutating func expire(now: Instant) -> (count: Int, quotes: [[UInt8]]) {
+        var quotes: [[UInt8]] = []
+        var count = 0
+        for (key, partial) in partials where partial.expires <= now {
+            count += 1
+            if partial.firstHeader != nil {
+                quotes.append(partial.firstHeaderBytes + partial.data.prefix(8))
+            }
+            discard(key)
+        }
+        return (count, quotes)
+    }
+
+    private enum Placement {
+        case new(insertAt: Int)
+        case duplicate
+        case overlap
+    }
+
+    /// Where `range` goes among the received ranges: new, an exact repeat of received
+    /// bytes, or a conflicting overlap.
+    private static func placement(of range: Range<Int>, in received: [Range<Int>], data: [UInt8],
+                                  payload: UnsafeRawBufferPointer) -> Placement {
+        if range.isEmpty { return .duplicate }
+        var index = 0
+        while index < received.count && received[index].upperBound <= range.lowerBound { index += 1 }
+        guard index < received.count, received[index].lowerBound < range.upperBound else {
+            return .new(insertAt: index)
+        }
+        // It touches received bytes: acceptable only if entirely inside and identical.
+        let covering = received[index]
+        guard covering.lowerBound <= range.lowerBound, covering.upperBound >= range.upperBound else {
+            return .overlap
+        }
+        let same = data.withUnsafeBytes { bytes in
+            UnsafeRawBufferPointer(rebasing: bytes[range]).elementsEqual(payload)
+        }
+        return same ? .duplicate : .overlap
+    }
+
+    /// Inserts a non-overlapping range and merges it with adjacent neighbours.
+    private static func insert(_ range: Range<Int>, into received: inout [Range<Int>], at index: Int) {
+        var merged = range
+        var i = index
+        if i > 0 && received[i - 1].upperBound == merged.lowerBound {
+            merged = received[i - 1].lowerBound..<merged.upperBound
+            received.remove(at: i - 1)
+            i -= 1
+        }
+        if i < received.count && received[i].lowerBound == merged.upperBound {
+            merged = merged.lowerBound..<received[i].upperBound
+            received.remove(at: i)
+        }
+        received.insert(merged, at: i)
+    }
+
+    private mutating func discard(_ key: Key) {
+        if let partial = partials.removeValue(forKey: key) { memoryUsed -= partial.cost }
+    }
+
+    /// Makes room for one more datagram by evicting the oldest when the count is at its limit.
+    private mutating func makeRoom(forNewDatagram: Bool) -> Bool {
+        if partials.count < configuration.maximumReassemblies { return true }
+        guard let oldest = partials.min(by: { $0.value.started < $1.value.started }) else { return false }
+        discard(oldest.key)
+        return true
+    }
+}

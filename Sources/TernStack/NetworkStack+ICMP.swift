@@ -1,0 +1,132 @@
+import TernWire
+
+extension NetworkStack {
+    /// Most of an offending datagram an ICMP error quotes: the whole error fits in the
+    /// 576 bytes every host accepts (RFC 1812 §4.3.2.3, as Linux does).
+    static let icmpErrorQuoteLimit = 576 - IPv4Header.minimumSize - ICMPHeader.size
+
+    func handleICMP(_ datagram: ReceivedDatagram) {
+        let message: ICMPMessage
+        do {
+            message = try ICMPHeader.parse(datagram.payload)
+        } catch {
+            counters.drop(.icmpTruncated)
+            return
+        }
+        guard message.isChecksumValid else {
+            counters.drop(.icmpBadChecksum)
+            return
+        }
+        switch message.header.type {
+        case .echoRequest:
+            // Like Linux (icmp_echo_ignore_broadcasts), broadcast pings go unanswered:
+            // they are a classic amplification vector.
+            guard !datagram.isBroadcast else {
+                counters.drop(.icmpBroadcastEcho)
+                return
+            }
+            sendEchoReply(to: datagram, request: message)
+        case .destinationUnreachable, .timeExceeded, .parameterProblem, .sourceQuench:
+            counters.count(.icmpErrorsReceived)
+            handleICMPError(message)
+        default:
+            counters.drop(.icmpUnhandled)
+        }
+    }
+
+    /// The reply carries the request's identifier, sequence number and data unchanged.
+    private func sendEchoReply(to datagram: ReceivedDatagram, request: ICMPMessage) {
+        let length = request.bytes.count
+        let outcome = sendIPv4(to: datagram.header.source, protocol: .icmp, payloadLength: length,
+                               typeOfService: datagram.header.typeOfService) { buffer in
+            buffer.copyMemory(from: request.bytes)
+            var reply = request.header
+            reply.type = .echoReply
+            _ = try? reply.write(to: buffer)
+        }
+        if case .failed = outcome { return }
+        counters.count(.echoRepliesSent)
+    }
+
+    /// Sends an ICMP error about `datagram`, unless RFC 1122 §3.2.2 forbids it: never about
+    /// an ICMP error, a broadcast or multicast, a fragment other than the first, or a
+    /// datagram whose source does not name a single host. Rate limited.
+    func sendICMPError(type: ICMPType, code: UInt8, restOfHeader: UInt32 = 0, about datagram: ReceivedDatagram) {
+        let header = datagram.header
+        if datagram.isBroadcast || header.destination.isMulticast { return }
+        if header.fragmentOffset != 0 { return }
+        let source = header.source
+        if source.isUnspecified || source.isLimitedBroadcast || source.isMulticast
+            || subnet.isDirectedBroadcast(source) || source.isLoopback { return }
+        if header.protocol == .icmp {
+            // An ICMP message we cannot read, or an error, gets no error back.
+            guard datagram.payload.count >= 1 else { return }
+            if ICMPType(rawValue: datagram.payload[0]).isError { return }
+        }
+        guard icmpErrorLimiter.take(now: now) else {
+            counters.drop(.icmpRateLimited)
+            return
+        }
+        let headerLength = datagram.headerBytes.count
+        let quoted = min(datagram.payload.count, NetworkStack.icmpErrorQuoteLimit - headerLength)
+        guard quoted >= 0 else { return }
+        let length = ICMPHeader.size + headerLength + quoted
+        let outcome = sendIPv4(to: source, protocol: .icmp, payloadLength: length) { buffer in
+            buffer.view(ICMPHeader.size..<ICMPHeader.size + headerLength).copyMemory(from: datagram.headerBytes)
+            buffer.view(ICMPHeader.size + headerLength..<length).copyMemory(from: datagram.payload.view(0..<quoted))
+            _ = try? ICMPHeader(type: type, code: code, restOfHeader: restOfHeader).write(to: buffer)
+        }
+        if case .failed = outcome { return }
+        counters.count(.icmpErrorsSent)
+    }
+
+    /// Passes an ICMP error to the transport that sent the quoted datagram.
+    private func handleICMPError(_ message: ICMPMessage) {
+        guard let quoted = message.quotedDatagram, quoted.header.source == address,
+              quoted.leadingPayload.count >= 4 else { return }
+        let error = NetworkStack.socketError(for: message.header)
+        let sourcePort = quoted.leadingPayload.loadUnaligned(fromByteOffset: 0, as: UInt16.self).bigEndian
+        let destinationPort = quoted.leadingPayload.loadUnaligned(fromByteOffset: 2, as: UInt16.self).bigEndian
+        let remote = quoted.header.destination
+        switch quoted.header.protocol {
+        case .udp:
+            udpError(error, localPort: sourcePort, remote: remote, remotePort: destinationPort)
+        case .tcp:
+            tcpICMPError(error, message: message.header, localPort: sourcePort, remote: remote,
+                         remotePort: destinationPort, quotedPayload: quoted.leadingPayload)
+        default:
+            break
+        }
+    }
+
+    /// A datagram we could not deliver ourselves (ARP failed): tell its transport as if an
+    /// ICMP host unreachable had come back.
+    func reportUnreachable(datagram bytes: UnsafeRawBufferPointer) {
+        guard let packet = try? IPv4Header.parse(bytes), packet.payload.count >= 4,
+              packet.header.fragmentOffset == 0 else { return }
+        let sourcePort = packet.payload.loadUnaligned(fromByteOffset: 0, as: UInt16.self).bigEndian
+        let destinationPort = packet.payload.loadUnaligned(fromByteOffset: 2, as: UInt16.self).bigEndian
+        let remote = packet.header.destination
+        switch packet.header.protocol {
+        case .udp:
+            udpError(.hostUnreachable, localPort: sourcePort, remote: remote, remotePort: destinationPort)
+        case .tcp:
+            let unreachable = ICMPHeader(type: .destinationUnreachable, code: ICMPUnreachableCode.host.rawValue)
+            tcpICMPError(.hostUnreachable, message: unreachable, localPort: sourcePort, remote: remote,
+                         remotePort: destinationPort, quotedPayload: packet.payload)
+        default:
+            break
+        }
+    }
+
+    /// The socket error an ICMP error stands for.
+    static func socketError(for header: ICMPHeader) -> SocketError {
+        guard header.type == .destinationUnreachable else { return .hostUnreachable }
+        switch header.code {
+        case ICMPUnreachableCode.port.rawValue, ICMPUnreachableCode.protocol.rawValue: return .connectionRefused
+        case ICMPUnreachableCode.network.rawValue: return .networkUnreachable
+        case ICMPUnreachableCode.fragmentationNeeded.rawValue: return .messageTooLong
+        default: return .hostUnreachable
+        }
+    }
+}

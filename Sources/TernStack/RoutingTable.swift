@@ -1,0 +1,72 @@
+import TernWire
+
+/// Longest-prefix-match routing over the connected subnet, static routes and the default
+/// gateway. Hosts have a handful of routes, so a list sorted by prefix length (longest
+/// first) is both the simplest and the fastest structure.
+public struct RoutingTable: Sendable {
+    /// One route: where datagrams for `destination` go.
+    public struct Route: Hashable, Sendable, CustomStringConvertible {
+        /// The destination subnet (normalized: host bits zero).
+        public var destination: IPv4Subnet
+        /// The next hop, or nil when the destination is on the link itself.
+        public var gateway: IPv4Address?
+
+        public var description: String {
+            if let gateway { return "\(destination) via \(gateway)" }
+            return "\(destination) on-link"
+        }
+    }
+
+    public private(set) var routes: [Route] = []
+
+    public init() {}
+
+    /// Why a route cannot be added.
+    public enum RouteError: Error, Equatable, CustomStringConvertible {
+        /// The next hop is not on a connected subnet, so it could never be reached.
+        case gatewayNotOnLink(IPv4Address)
+        public var description: String {
+            switch self {
+            case .gatewayNotOnLink(let a): "next hop \(a) is not inside a connected subnet"
+            }
+        }
+    }
+
+    /// Adds the connected subnet of an interface address.
+    public mutating func addConnected(_ subnet: IPv4Subnet) {
+        insert(Route(destination: subnet.normalized, gateway: nil))
+    }
+
+    /// Adds a route to `destination` via `gateway`, which must be on a connected subnet.
+    public mutating func add(_ destination: IPv4Subnet, via gateway: IPv4Address) throws(RouteError) {
+        guard routes.contains(where: { $0.gateway == nil && $0.destination.contains(gateway) }) else {
+            throw .gatewayNotOnLink(gateway)
+        }
+        insert(Route(destination: destination.normalized, gateway: gateway))
+    }
+
+    /// Adds the default route (0.0.0.0/0) via `gateway`.
+    public mutating func addDefault(via gateway: IPv4Address) throws(RouteError) {
+        try add(IPv4Subnet(address: .any, prefixLength: 0)!, via: gateway)
+    }
+
+    /// The most specific route for `destination`, or nil when none matches.
+    @inline(__always)
+    public func lookup(_ destination: IPv4Address) -> Route? {
+        for route in routes where route.destination.contains(destination) { return route }
+        return nil
+    }
+
+    /// The address to resolve with ARP to reach `destination`, or nil when unroutable.
+    @inline(__always)
+    public func nextHop(for destination: IPv4Address) -> IPv4Address? {
+        guard let route = lookup(destination) else { return nil }
+        return route.gateway ?? destination
+    }
+
+    private mutating func insert(_ route: Route) {
+        routes.removeAll { $0.destination == route.destination }
+        let index = routes.firstIndex { $0.destination.prefixLength < route.destination.prefixLength } ?? routes.count
+        routes.insert(route, at: index)
+    }
+}

@@ -1,0 +1,114 @@
+import TernWire
+
+/// Everything the engine needs to know about its host: addresses, routes and limits.
+public struct StackConfiguration: Sendable {
+    /// The virtual host's MAC address.
+    public var mac: MACAddress
+    /// The host's address and the connected subnet, e.g. 10.0.0.2/24.
+    public var address: IPv4Subnet
+    /// The default route's next hop, inside the connected subnet.
+    public var gateway: IPv4Address?
+    /// Extra static routes: destination subnet and next hop (inside the connected subnet).
+    public var staticRoutes: [(destination: IPv4Subnet, nextHop: IPv4Address)]
+    /// Link MTU: the largest IPv4 datagram sent in one frame.
+    public var mtu: Int
+    /// Seeds every random choice the engine makes.
+    public var randomSeed: UInt64
+
+    public var arp = ARPConfiguration()
+    public var ipv4 = IPv4Configuration()
+    public var icmp = ICMPConfiguration()
+    public var tcp = TCPConfiguration()
+
+    public init(mac: MACAddress, address: IPv4Subnet, gateway: IPv4Address? = nil,
+                staticRoutes: [(destination: IPv4Subnet, nextHop: IPv4Address)] = [],
+                mtu: Int = 1500, randomSeed: UInt64) {
+        self.mac = mac
+        self.address = address
+        self.gateway = gateway
+        self.staticRoutes = staticRoutes
+        self.mtu = mtu
+        self.randomSeed = randomSeed
+    }
+
+    /// The locally administered MAC derived from an IPv4 address: 02:00:a:b:c:d. Stable
+    /// across restarts, so the kernel's neighbour table stays valid.
+    public static func defaultMAC(for address: IPv4Address) -> MACAddress {
+        MACAddress(0x02, 0x00, address[0], address[1], address[2], address[3])
+    }
+}
+
+/// ARP cache and resolution limits.
+public struct ARPConfiguration: Sendable {
+    /// How long a learned entry is trusted before it is re-resolved.
+    public var entryLifetime: Duration = .seconds(60)
+    /// Time between requests while resolving.
+    public var retryInterval: Duration = .seconds(1)
+    /// Requests sent before resolution fails and waiting packets are dropped.
+    public var maximumRequests = 3
+    /// Packets held per address while it is being resolved.
+    public var maximumQueuedPerAddress = 16
+    /// Packets held in all while resolving.
+    public var maximumQueuedTotal = 256
+    /// Entries in the cache; the least recently confirmed is evicted first.
+    public var maximumEntries = 1024
+    public init() {}
+}
+
+/// IPv4 limits.
+public struct IPv4Configuration: Sendable {
+    /// TTL of datagrams we originate.
+    public var defaultTTL: UInt8 = 64
+    /// Bytes held in all by datagrams being reassembled.
+    public var reassemblyMemory = 1 << 20
+    /// Datagrams reassembled at once.
+    public var maximumReassemblies = 64
+    /// How long fragments of an incomplete datagram are kept (RFC 791 suggests 15 s; Linux 30 s).
+    public var reassemblyTimeout: Duration = .seconds(30)
+    public init() {}
+}
+
+/// ICMP error rate limit: a token bucket (RFC 1812 §4.3.2.8 / RFC 1122 §3.2.2).
+public struct ICMPConfiguration: Sendable {
+    /// Errors per second in the long run.
+    public var errorsPerSecond = 100
+    /// Errors sent back to back before the rate applies.
+    public var errorBurst = 50
+    public init() {}
+}
+
+/// TCP limits and tunables.
+public struct TCPConfiguration: Sendable {
+    /// Connections in all states but LISTEN and TIME-WAIT.
+    public var maximumConnections = 4096
+    /// Compact TIME-WAIT records kept; the oldest is forgotten first when full.
+    public var maximumTimeWait = 16384
+    /// Half-open (SYN-RECEIVED) connections per listener.
+    public var synQueueLength = 256
+    /// Maximum segment lifetime; TIME-WAIT lasts twice this. Short by default: this is a
+    /// test host, and the Linux client reuses ports fast.
+    public var maximumSegmentLifetime: Duration = .seconds(2)
+    /// Send buffer per connection, in bytes (allocated when data is queued).
+    public var sendBufferSize = 512 * 1024
+    /// Receive buffer per connection, in bytes: the most we advertise.
+    public var receiveBufferSize = 512 * 1024
+    /// Out-of-order ranges held per connection.
+    public var maximumOutOfOrderRanges = 32
+    /// Initial retransmission timeout (RFC 6298 says 1 s).
+    public var initialRTO: Duration = .seconds(1)
+    /// Lower bound of the retransmission timeout (RFC 6298 says 1 s; Linux uses 200 ms).
+    public var minimumRTO: Duration = .milliseconds(200)
+    /// Upper bound of the retransmission timeout.
+    public var maximumRTO: Duration = .seconds(60)
+    /// Retransmissions of one segment before the connection is given up.
+    public var maximumRetransmissions = 12
+    /// SYN / SYN-ACK retransmissions before giving up.
+    public var maximumSynRetransmissions = 5
+    /// Delayed-ACK timeout (RFC 9293 says under 0.5 s; 40 ms as Linux).
+    public var delayedACKTimeout: Duration = .milliseconds(40)
+    /// Idle time after which a connection's empty buffers are returned.
+    public var bufferReleaseDelay: Duration = .seconds(1)
+    /// Time a closing connection may spend in FIN-WAIT-2 before it is dropped.
+    public var finWait2Timeout: Duration = .seconds(60)
+    public init() {}
+}

@@ -1,0 +1,493 @@
+import TernWire
+
+/// Segment arrival: RFC 9293 §3.10.7, with RFC 5961's blind-attack checks, RFC 7323's
+/// timestamps and PAWS, and RFC 5681/6582 acknowledgment processing.
+extension TCPConnection {
+    // MARK: - Opening
+
+    /// Records what a SYN tells us: the peer's initial sequence number, window and options.
+    /// `offeredOptions` is true when we sent a SYN ourselves offering window scaling,
+    /// SACK and timestamps (active open); a passive open answers only what the peer offered.
+    func acceptSYN(_ segment: IncomingSegment, offeredOptions: Bool) {
+        irs = segment.sequence
+        receiveNext = irs + 1
+        advertisedEdge = receiveNext
+        let options = segment.options
+        peerMSS = max(64, Int(options.maximumSegmentSize ?? 536))
+        if let shift = options.windowScale {
+            windowScalingEnabled = true
+            sendScale = min(shift, 14)
+            receiveScale = layer.ourWindowScale
+        } else {
+            windowScalingEnabled = false
+            sendScale = 0
+            receiveScale = 0
+        }
+        sackEnabled = options.sackPermitted
+        if let ts = options.timestamps {
+            timestampsEnabled = true
+            timestampRecent = ts.value
+        } else {
+            timestampsEnabled = false
+        }
+        // The window in a SYN is never scaled (RFC 7323 §2.2).
+        sendWindow = Int(segment.header.window)
+        maxSendWindow = sendWindow
+        sendWL1 = segment.sequence
+        sendWL2 = segment.acknowledgment
+        updateSendMSS()
+    }
+
+    /// Sets the payload size per segment from the peer's MSS, ours and the option overhead.
+    func updateSendMSS() {
+        sendMSS = max(32, min(peerMSS, layer.ourMSS) - (timestampsEnabled ? 12 : 0))
+        congestion = CongestionControl(mss: sendMSS, initialSequence: iss,
+                                       maximumWindow: 2 * layer.configuration.sendBufferSize)
+    }
+
+    /// Prepares a SYN offering every option we support.
+    func prepareActiveOpen() {
+        windowScalingEnabled = true
+        receiveScale = layer.ourWindowScale
+        timestampsEnabled = true
+        sackEnabled = true
+    }
+
+    /// ICMP "fragmentation needed" (RFC 1191): shrink segments to fit the path.
+    func reducePathMTU(_ mtu: Int) {
+        guard mtu >= 68 else { return }
+        let mss = mtu - IPv4Header.minimumSize - TCPHeader.minimumSize - (timestampsEnabled ? 12 : 0)
+        if mss >= 32 && mss < sendMSS {
+            sendMSS = mss
+            congestion.mss = mss
+            layer.needsOutput(self)
+        }
+    }
+
+    // MARK: - Arrival
+
+    func segmentArrives(_ segment: IncomingSegment) {
+        switch state {
+        case .synSent:
+            synSentSegmentArrives(segment)
+        case .closed, .listen, .timeWait:
+            return
+        default:
+            synchronizedSegmentArrives(segment)
+        }
+    }
+
+    /// SYN-SENT (RFC 9293 §3.10.7.3).
+    private func synSentSegmentArrives(_ segment: IncomingSegment) {
+        let flags = segment.flags
+        if flags.contains(.ack) {
+            let ack = segment.acknowledgment
+            guard ack > iss && ack <= sendMax else {
+                layer.drop(.tcpBadACK)
+                layer.sendResetReply(to: segment)
+                return
+            }
+        }
+        if flags.contains(.rst) {
+            if flags.contains(.ack) { layer.terminate(self, error: .connectionRefused, notify: true) }
+            return
+        }
+        guard flags.contains(.syn) else {
+            layer.drop(.tcpInvalidInState)
+            return
+        }
+        acceptSYN(segment, offeredOptions: true)
+        if flags.contains(.ack) {
+            takeRTTSample(segment)
+            sendUnacknowledged = segment.acknowledgment
+            if sendNext < sendUnacknowledged { sendNext = sendUnacknowledged }
+            state = .established
+            retransmitDeadline = nil
+            retransmissionCount = 0
+            ackNow = true
+            post(.connected)
+            layer.needsOutput(self)
+            // Data or FIN riding on the SYN-ACK: process as if it came after the SYN.
+            if !segment.payload.isEmpty || flags.contains(.fin) {
+                var rest = segment
+                rest.header.sequenceNumber = segment.sequence + 1
+                rest.header.flags.remove(.syn)
+                if !rest.payload.isEmpty { receiveData(rest) }
+                if rest.flags.contains(.fin) { receiveFIN(rest) }
+            }
+        } else {
+            // Simultaneous open: our SYN crossed theirs; answer with SYN-ACK.
+            state = .synReceived
+            sendNext = iss
+            layer.needsOutput(self)
+        }
+    }
+
+    /// Every state from SYN-RECEIVED on (RFC 9293 §3.10.7.4).
+    private func synchronizedSegmentArrives(_ segment: IncomingSegment) {
+        let flags = segment.flags
+        // A repeated SYN in SYN-RECEIVED means our SYN-ACK was lost: send it again.
+        if state == .synReceived && flags.contains(.syn) && !flags.contains(.ack) && segment.sequence == irs {
+            sendNext = iss
+            layer.needsOutput(self)
+            return
+        }
+        // PAWS (RFC 7323 §5): a timestamp older than the last in-order one is a stale duplicate.
+        if timestampsEnabled, !flags.contains(.rst), let ts = segment.options.timestamps,
+           Int32(bitPattern: ts.value &- timestampRecent) < 0 {
+            layer.drop(.tcpPAWS)
+            ackNow = true
+            layer.needsOutput(self)
+            return
+        }
+
+        // 1. Is any of it inside our window?
+        let acceptability = acceptability(of: segment)
+        if acceptability == .reject {
+            layer.drop(segment.sequence + segment.length <= receiveNext ? .tcpDuplicate : .tcpOutOfWindow)
+            if !flags.contains(.rst) {
+                ackNow = true
+                layer.needsOutput(self)
+            }
+            return
+        }
+
+        // 2. RST (RFC 5961 §3.2): only an exact match resets; others in the window get a challenge.
+        if flags.contains(.rst) {
+            resetArrives(segment)
+            return
+        }
+        // 4. A SYN in a synchronized connection (RFC 5961 §4): challenge ACK, never reset.
+        if flags.contains(.syn) {
+            sendChallengeACK()
+            return
+        }
+        // 5. ACK
+        guard flags.contains(.ack) else {
+            layer.drop(.tcpInvalidInState)
+            return
+        }
+        if state == .synReceived {
+            guard completePassiveOpen(segment) else { return }
+        }
+        guard acknowledgmentArrives(segment) else { return }
+
+        // RFC 7323 §4.3: remember the timestamp of a segment at the left edge of the window.
+        if timestampsEnabled, let ts = segment.options.timestamps, segment.sequence <= receiveNext {
+            timestampRecent = ts.value
+        }
+        guard acceptability == .accept else {
+            // Data into a zero window (a window probe): answer with the window as it is.
+            layer.drop(.tcpOutOfWindow)
+            ackNow = true
+            layer.needsOutput(self)
+            return
+        }
+
+        // 7. Data (urgent data is plain data to us: the urgent pointer is ignored, RFC 6093).
+        if !segment.payload.isEmpty { receiveData(segment) }
+        // 8. FIN
+        if flags.contains(.fin) { receiveFIN(segment) }
+    }
+
+    private enum Acceptability {
+        case accept
+        /// Zero window: process its ACK and RST, not its data (RFC 9293 §3.10.7.4).
+        case controlOnly
+        case reject
+    }
+
+    /// RFC 9293's acceptance test, against the space we can actually buffer (at least what
+    /// we advertised).
+    private func acceptability(of segment: IncomingSegment) -> Acceptability {
+        let window = receiveBuffer.freeSpace
+        let sequence = segment.sequence
+        let length = segment.length
+        if length == 0 {
+            if window == 0 { return sequence == receiveNext ? .accept : .reject }
+            return sequence >= receiveNext && sequence < receiveNext + window ? .accept : .reject
+        }
+        if window == 0 { return sequence == receiveNext ? .controlOnly : .reject }
+        let last = sequence + (length - 1)
+        let startInside = sequence >= receiveNext && sequence < receiveNext + window
+        let endInside = last >= receiveNext && last < receiveNext + window
+        return startInside || endInside ? .accept : .reject
+    }
+
+    private func resetArrives(_ segment: IncomingSegment) {
+        guard segment.sequence == receiveNext else {
+            sendChallengeACK()
+            return
+        }
+        switch state {
+        case .synReceived:
+            // A passive open goes quietly back to the listener; an active one was refused.
+            layer.terminate(self, error: listener == nil ? .connectionRefused : nil, notify: listener == nil)
+        case .established, .finWait1, .finWait2, .closeWait:
+            layer.terminate(self, error: .connectionReset, notify: true)
+        default:
+            layer.terminate(self, error: nil, notify: true)
+        }
+    }
+
+    /// RFC 5961's challenge ACK: tells a genuine peer where we are, gives a blind attacker
+    /// nothing. Rate limited host-wide.
+    func sendChallengeACK() {
+        guard layer.challengeLimiter.take(now: layer.now) else { return }
+        layer.count(.tcpChallengeACKs)
+        ackNow = true
+        layer.needsOutput(self)
+    }
+
+    /// SYN-RECEIVED → ESTABLISHED when the ACK covers our SYN; otherwise RST.
+    private func completePassiveOpen(_ segment: IncomingSegment) -> Bool {
+        let ack = segment.acknowledgment
+        guard ack > sendUnacknowledged && ack <= sendMax else {
+            layer.drop(.tcpBadACK)
+            layer.sendResetReply(to: segment)
+            return false
+        }
+        takeRTTSample(segment)
+        sendUnacknowledged = iss + 1
+        if sendNext < sendUnacknowledged { sendNext = sendUnacknowledged }
+        retransmitDeadline = nil
+        retransmissionCount = 0
+        sendWindow = Int(segment.header.window) << Int(sendScale)
+        maxSendWindow = max(maxSendWindow, sendWindow)
+        sendWL1 = segment.sequence
+        sendWL2 = ack
+        state = finQueued ? .finWait1 : .established
+        if let listener {
+            listener.halfOpenEnded()
+            self.listener = nil
+            if listener.isOpen && listener.acceptQueue.count < listener.backlog {
+                listener.acceptQueue.append(self)
+                layer.listenerReady(listener)
+            } else {
+                layer.drop(.tcpBacklogFull)
+                abort()
+                return false
+            }
+        } else {
+            // Simultaneous open completes.
+            post(.connected)
+        }
+        layer.needsOutput(self)
+        return true
+    }
+
+    /// ACK processing (RFC 9293 §3.10.7.4 fifth step). Returns false when the segment must
+    /// not be processed further.
+    private func acknowledgmentArrives(_ segment: IncomingSegment) -> Bool {
+        let ack = segment.acknowledgment
+        if ack > sendMax {
+            // Acknowledges something never sent.
+            layer.drop(.tcpBadACK)
+            ackNow = true
+            layer.needsOutput(self)
+            return false
+        }
+        // RFC 5961 §5.2: an ACK too far behind is probably blind injection.
+        if maxSendWindow > 0 && ack < sendUnacknowledged - maxSendWindow {
+            layer.drop(.tcpBadACK)
+            sendChallengeACK()
+            return false
+        }
+        let segmentWindow = Int(segment.header.window) << Int(sendScale)
+
+        if ack <= sendUnacknowledged {
+            // RFC 5681's duplicate ACK: nothing new, no data, window unchanged, data outstanding.
+            if ack == sendUnacknowledged && segment.payload.isEmpty && !segment.flags.contains(.fin)
+                && segmentWindow == sendWindow && sendMax > sendUnacknowledged {
+                let action = congestion.onDuplicateACK(ack: ack, flight: sendMax - sendUnacknowledged,
+                                                        highestSent: sendMax)
+                if case .retransmit = action {
+                    layer.count(.tcpFastRetransmits)
+                    retransmitFirstSegment()
+                }
+                layer.needsOutput(self)
+            }
+        } else {
+            let acked = ack - sendUnacknowledged
+            let dataAcked = min(acked, sendBuffer.count)
+            let finAcknowledged = finQueued && acked > sendBuffer.count
+            takeRTTSample(segment)
+            sendBuffer.consume(dataAcked)
+            sendUnacknowledged = ack
+            if sendNext < ack { sendNext = ack }
+            retransmissionCount = 0
+            softError = nil
+            let action = congestion.onNewACK(ack: ack, acked: dataAcked, flightAfter: sendMax - sendUnacknowledged)
+            if case .retransmit = action { retransmitFirstSegment() }
+            if sendUnacknowledged == sendMax {
+                if !isPersisting { retransmitDeadline = nil }
+            } else {
+                armRetransmitTimer(restart: true)
+            }
+            if wantsWritable && canQueueMore {
+                wantsWritable = false
+                post(.writable)
+            }
+            if sendBuffer.isEmpty { layer.scheduleBufferRelease(self) }
+            if finAcknowledged {
+                switch state {
+                case .finWait1:
+                    state = .finWait2
+                    if applicationClosed { layer.armLinger(self) }
+                case .closing:
+                    layer.enterTimeWait(self)
+                    return false
+                case .lastAck:
+                    layer.terminate(self, error: nil, notify: true)
+                    return false
+                default:
+                    break
+                }
+            }
+            layer.needsOutput(self)
+        }
+
+        // Window update, from the newest segment only (SND.WL1/WL2).
+        if sendWL1 < segment.sequence || (sendWL1 == segment.sequence && sendWL2 <= ack) {
+            let opened = segmentWindow > sendWindow
+            sendWindow = segmentWindow
+            maxSendWindow = max(maxSendWindow, segmentWindow)
+            sendWL1 = segment.sequence
+            sendWL2 = ack
+            if sendWindow > 0 && isPersisting {
+                isPersisting = false
+                retransmitDeadline = nil
+                if sendMax > sendUnacknowledged { armRetransmitTimer(restart: true) }
+            }
+            if opened { layer.needsOutput(self) }
+        }
+        return true
+    }
+
+    /// Enough send space freed to be worth waking the application (a quarter of the buffer).
+    private var canQueueMore: Bool {
+        sendBuffer.freeSpace >= sendBuffer.capacity / 4
+    }
+
+    /// An RTT sample from the echoed timestamp, or from the one timed segment (Karn's
+    /// algorithm: retransmitted segments are never timed).
+    private func takeRTTSample(_ segment: IncomingSegment) {
+        if timestampsEnabled, let ts = segment.options.timestamps, ts.echoReply != 0 {
+            let elapsed = layer.timestampClock(offset: timestampOffset) &- ts.echoReply
+            if elapsed < 1 << 31 {
+                rtt.sample(UInt64(elapsed) * 1_000_000)
+                return
+            }
+        }
+        if let timed = timedSegment, segment.acknowledgment > timed.sequence {
+            rtt.sample((layer.now - timed.sent).nanosecondCount)
+            timedSegment = nil
+        }
+    }
+
+    // MARK: - Data and FIN
+
+    /// Seventh step: in-order data into the buffer, out-of-order data parked in place.
+    func receiveData(_ segment: IncomingSegment) {
+        guard state.canReceiveData else { return }
+        if applicationClosed {
+            // Nobody will read this: reset, as a closed BSD socket does (RFC 2525 §2.17).
+            abort()
+            return
+        }
+        var sequence = segment.sequence
+        var payload = segment.payload
+        if sequence < receiveNext {
+            let skip = receiveNext - sequence
+            guard skip < payload.count else {
+                layer.drop(.tcpDuplicate)
+                ackNow = true
+                layer.needsOutput(self)
+                return
+            }
+            payload = payload.view(skip..<payload.count)
+            sequence = receiveNext
+        }
+        let offset = sequence - receiveNext
+        let room = receiveBuffer.freeSpace - offset
+        guard room > 0 else {
+            layer.drop(.tcpOutOfWindow)
+            ackNow = true
+            layer.needsOutput(self)
+            return
+        }
+        let length = min(payload.count, room)
+        let accepted = payload.view(0..<length)
+        bufferReleaseDeadline = nil
+        if offset == 0 {
+            receiveBuffer.write(accepted, at: 0)
+            receiveBuffer.commit(length)
+            receiveNext = receiveNext + length
+            let fillsHole = !outOfOrder.isEmpty
+            if fillsHole, let reach = outOfOrder.popContiguous(at: receiveNext) {
+                receiveBuffer.commit(reach - receiveNext)
+                receiveNext = reach
+            }
+            unacknowledgedSegments += 1
+            // RFC 5681 §4.2: ACK at once when a hole fills, else at least every second segment.
+            if fillsHole || unacknowledgedSegments >= 2 {
+                ackNow = true
+            } else {
+                armDelayedACK()
+            }
+            post(.readable)
+            if let fin = pendingFIN, fin == receiveNext { acceptFIN() }
+        } else {
+            guard outOfOrder.insert(start: sequence, end: sequence + length) else {
+                layer.drop(.tcpOutOfOrderFull)
+                ackNow = true
+                layer.needsOutput(self)
+                return
+            }
+            receiveBuffer.write(accepted, at: offset)
+            // A duplicate ACK (with SACK) at once tells the sender about the hole.
+            ackNow = true
+        }
+        layer.needsOutput(self)
+    }
+
+    /// Eighth step: the FIN, accepted once every byte before it has arrived.
+    func receiveFIN(_ segment: IncomingSegment) {
+        switch state {
+        case .established, .finWait1, .finWait2, .synReceived:
+            let finSequence = segment.sequence + segment.payload.count
+            if finSequence == receiveNext {
+                acceptFIN()
+            } else if finSequence > receiveNext {
+                pendingFIN = finSequence
+                ackNow = true
+                layer.needsOutput(self)
+            }
+        default:
+            // A retransmitted FIN: acknowledge it again.
+            ackNow = true
+            layer.needsOutput(self)
+        }
+    }
+
+    private func acceptFIN() {
+        receiveNext = receiveNext + 1
+        pendingFIN = nil
+        peerClosed = true
+        ackNow = true
+        post(.readable)
+        switch state {
+        case .synReceived, .established:
+            state = .closeWait
+            layer.needsOutput(self)
+        case .finWait1:
+            state = .closing
+            layer.needsOutput(self)
+        case .finWait2:
+            sendACK()
+            layer.enterTimeWait(self)
+        default:
+            layer.needsOutput(self)
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import TernWire
+
+/// Segment transmission: SYNs, data under the peer's window and our congestion window,
+/// Nagle and silly-window avoidance, FIN, pure ACKs and retransmissions.
+extension TCPConnection {
+    /// Sends whatever the state, the windows and the buffered data allow, and an ACK if
+    /// one is owed and no data segment carried it.
+    func output() {
+        switch state {
+        case .closed, .listen, .timeWait:
+            return
+        case .synSent:
+            if sendNext == iss { sendSYN() }
+            return
+        case .synReceived:
+            if sendNext == iss { sendSYN() }
+            return
+        default:
+            break
+        }
+        // RFC 5681 §4.1: after an idle period longer than the RTO, restart from the initial window.
+        if sendNext == sendUnacknowledged && layer.now - lastSendTime > .nanoseconds(Int64(clamping: rtt.timeout)) {
+            congestion.restartAfterIdle()
+        }
+        var sentSegment = false
+        while sendNextSegment(force: false) { sentSegment = true }
+
+        // Data waiting, nothing in flight, and the window will not let it go: probe.
+        if sendNext == sendUnacknowledged && unsentBytes > 0 && retransmitDeadline == nil {
+            armPersistTimer()
+        }
+        if !sentSegment && ackNow { sendACK() }
+    }
+
+    /// Buffered bytes not yet sent.
+    var unsentBytes: Int {
+        let outstanding = sendNext - sendUnacknowledged
+        return max(0, sendBuffer.count - min(outstanding, sendBuffer.count))
+    }
+
+    /// Sends one segment if the rules allow; returns whether it did. `force` overrides
+    /// Nagle and sender SWS avoidance (the persist timer's last resort for tiny windows).
+    @discardableResult
+    func sendNextSegment(force: Bool) -> Bool {
+        let outstanding = sendNext - sendUnacknowledged
+        let buffered = sendBuffer.count
+        let unsent = max(0, buffered - min(outstanding, buffered))
+        let finSent = finQueued && outstanding > buffered
+        let wantFIN = finQueued && !finSent
+        guard unsent > 0 || wantFIN else { return false }
+
+        let window = min(sendWindow, congestion.window)
+        let usable = window - outstanding
+        let length = min(unsent, sendMSS, max(0, usable))
+        let fin = wantFIN && length == unsent
+        guard length > 0 || fin else { return false }
+        if length < sendMSS && !fin && !force {
+            // Nagle (RFC 896): a small segment waits while data is unacknowledged.
+            // Sender SWS avoidance (RFC 1122 §4.2.3.4): a small segment goes only if it
+            // empties the buffer or fills half the largest window the peer offered.
+            let emptiesBuffer = length == unsent
+            let nagleHolds = !noDelay && outstanding > 0
+            let halfWindow = maxSendWindow > 0 && length >= maxSendWindow / 2
+            guard (emptiesBuffer && !nagleHolds) || halfWindow else { return false }
+        }
+        let sequence = sendNext
+        sendDataSegment(at: sequence, length: length, fin: fin)
+        sendNext = sequence + length + (fin ? 1 : 0)
+        if sendNext > sendMax { sendMax = sendNext }
+        return true
+    }
+
+    /// Sends `length` buffered bytes starting at `sequence` (and a FIN after them).
+    func sendDataSegment(at sequence: SequenceNumber, length: Int, fin: Bool) {
+        let offset = sequence - sendUnacknowledged
+        guard offset >= 0, offset + length <= sendBuffer.count else { return }
+        var flags: TCPFlags = .ack
+        if fin { flags.insert(.fin) }
+        if length > 0 && offset + length == sendBuffer.count { flags.insert(.psh) }
+        let isRetransmission = sequence < sendMax
+        let (window, edge) = windowToAdvertise()
+        let outcome = layer.emitSegment(
+            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sequence,
+            acknowledgment: receiveNext, flags: flags, window: window, options: segmentOptions(),
+            payloadLength: length) { payload in
+                if let base = payload.baseAddress { self.sendBuffer.copy(from: offset, length: length, to: base) }
+            }
+        if case .failed = outcome { return }
+        if isRetransmission {
+            layer.count(.tcpRetransmissions)
+            if let timed = timedSegment, timed.sequence >= sequence { timedSegment = nil }
+        } else if !timestampsEnabled && timedSegment == nil && length > 0 {
+            timedSegment = (sequence, layer.now)
+        }
+        acknowledgmentSent(edge: edge)
+        if retransmitDeadline == nil || isPersisting {
+            isPersisting = false
+            armRetransmitTimer(restart: true)
+        }
+    }
+
+    /// Resends the first unacknowledged segment (fast retransmit, partial ACK).
+    func retransmitFirstSegment() {
+        let outstanding = sendMax - sendUnacknowledged
+        guard outstanding > 0 else { return }
+        let dataOutstanding = min(outstanding, sendBuffer.count)
+        let length = min(dataOutstanding, sendMSS)
+        let fin = finQueued && length == sendBuffer.count && outstanding > sendBuffer.count
+        sendDataSegment(at: sendUnacknowledged, length: length, fin: fin)
+        let end = sendUnacknowledged + length + (fin ? 1 : 0)
+        if sendNext < end { sendNext = end }
+    }
+
+    /// SYN (active open) or SYN-ACK (passive or simultaneous open), with our options.
+    func sendSYN() {
+        var options = TCPOptions(maximumSegmentSize: UInt16(clamping: layer.ourMSS))
+        if windowScalingEnabled { options.windowScale = receiveScale }
+        options.sackPermitted = sackEnabled
+        if timestampsEnabled {
+            options.timestamps = TCPTimestamps(value: layer.timestampClock(offset: timestampOffset),
+                                               echoReply: state == .synReceived ? timestampRecent : 0)
+        }
+        let isAck = state == .synReceived
+        let window = UInt16(clamping: receiveBuffer.freeSpace)
+        let isRetransmission = sendMax > iss
+        let outcome = layer.emitSegment(
+            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: iss,
+            acknowledgment: isAck ? receiveNext : SequenceNumber(0), flags: isAck ? [.syn, .ack] : .syn,
+            window: window, options: options, payloadLength: 0) { _ in }
+        sendNext = iss + 1
+        if sendMax < sendNext { sendMax = sendNext }
+        if case .failed = outcome { return }
+        if isRetransmission {
+            layer.count(.tcpRetransmissions)
+            timedSegment = nil
+        } else if !timestampsEnabled {
+            timedSegment = (iss, layer.now)
+        }
+        if isAck { acknowledgmentSent(edge: receiveNext + Int(window)) }
+        armRetransmitTimer(restart: true)
+    }
+
+    /// A segment with no data that acknowledges what we have received.
+    func sendACK() {
+        let (window, edge) = windowToAdvertise()
+        let outcome = layer.emitSegment(
+            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sendNext,
+            acknowledgment: receiveNext, flags: .ack, window: window, options: segmentOptions(),
+            payloadLength: 0) { _ in }
+        if case .failed = outcome { return }
+        acknowledgmentSent(edge: edge)
+    }
+
+    /// A zero-window probe: an ACK one below the window's left edge, which the peer must
+    /// answer with its current window (as Linux probes; no data byte is committed).
+    func sendWindowProbe() {
+        let (window, _) = windowToAdvertise()
+        layer.emitSegment(to: remoteAddress, sourcePort: localPort, destinationPort: remotePort,
+                          sequence: sendUnacknowledged - 1, acknowledgment: receiveNext, flags: .ack,
+                          window: window, options: segmentOptions(), payloadLength: 0) { _ in }
+    }
+
+    /// Options on a synchronized segment: timestamps, and SACK blocks while we hold
+    /// out-of-order data (three fit beside timestamps).
+    private func segmentOptions() -> TCPOptions {
+        var options = TCPOptions()
+        if timestampsEnabled {
+            options.timestamps = TCPTimestamps(value: layer.timestampClock(offset: timestampOffset),
+                                               echoReply: timestampRecent)
+        }
+        if sackEnabled && !outOfOrder.isEmpty {
+            options.sackBlocks = outOfOrder.sackBlocks(count: timestampsEnabled ? 3 : 4)
+        }
+        return options
+    }
+
+    /// The window field to send and the right edge it advertises. The edge never moves
+    /// left, and opens only in steps worth announcing (receiver SWS avoidance).
+    func windowToAdvertise() -> (field: UInt16, edge: SequenceNumber) {
+        var edge = receiveNext + receiveBuffer.freeSpace
+        if edge < advertisedEdge { edge = advertisedEdge }
+        let growth = edge - advertisedEdge
+        if growth > 0 && growth < min(receiveBuffer.capacity / 2, layer.ourMSS) {
+            edge = advertisedEdge
+        }
+        let window = min(edge - receiveNext, 65535 << Int(receiveScale))
+        let field = UInt16(clamping: window >> Int(receiveScale))
+        return (field, receiveNext + (Int(field) << Int(receiveScale)))
+    }
+
+    /// Every segment we send acknowledges `receiveNext`: nothing more is owed.
+    private func acknowledgmentSent(edge: SequenceNumber) {
+        ackNow = false
+        unacknowledgedSegments = 0
+        delayedACKDeadline = nil
+        if edge > advertisedEdge { advertisedEdge = edge }
+        lastSendTime = layer.now
+    }
+}

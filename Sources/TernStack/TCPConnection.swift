@@ -1,0 +1,320 @@
+import TernWire
+
+/// Notifications about one TCP connection. Delivered from `NetworkStack.poll(now:)`, never
+/// from inside a socket call, so a handler may call back into the connection freely.
+public protocol TCPConnectionDelegate: AnyObject {
+    /// An active open completed: the connection is established.
+    func connectionDidConnect(_ connection: TCPConnection)
+    /// Data arrived, or the peer closed its side (then `isEndOfStream` becomes true once the
+    /// buffered data has been read).
+    func connectionDidReceive(_ connection: TCPConnection)
+    /// Send buffer space became free after it had filled up.
+    func connectionCanSend(_ connection: TCPConnection)
+    /// The connection is over: closed normally (`error` nil), reset, refused or timed out.
+    /// The object stays readable for its final state but sends nothing more.
+    func connectionDidClose(_ connection: TCPConnection, error: SocketError?)
+}
+
+extension TCPConnectionDelegate {
+    public func connectionDidConnect(_ connection: TCPConnection) {}
+    public func connectionDidReceive(_ connection: TCPConnection) {}
+    public func connectionCanSend(_ connection: TCPConnection) {}
+    public func connectionDidClose(_ connection: TCPConnection, error: SocketError?) {}
+}
+
+/// One TCP connection (RFC 9293) and the socket API services use on it.
+///
+/// The public surface is a BSD-socket-like API: `send` queues bytes and returns how many
+/// fitted, `receive` copies out what has arrived, `shutdownWrite` half-closes, `close`
+/// closes, `abort` resets; readiness comes through the `delegate`. The state machine
+/// itself lives in the extensions `TCPConnection+Input`, `+Output` and `+Timers`.
+public final class TCPConnection {
+    /// Events waiting to be delivered to the delegate.
+    struct Events: OptionSet {
+        let rawValue: UInt8
+        static let connected = Events(rawValue: 1)
+        static let readable = Events(rawValue: 2)
+        static let writable = Events(rawValue: 4)
+        static let closed = Events(rawValue: 8)
+    }
+
+    public let localPort: UInt16
+    public let remoteAddress: IPv4Address
+    public let remotePort: UInt16
+    let key: ConnectionKey
+    unowned let layer: TCPLayer
+
+    public internal(set) var state: TCPState
+    public weak var delegate: (any TCPConnectionDelegate)?
+    /// Why the connection ended, once it has (nil for a normal close).
+    public internal(set) var error: SocketError?
+    /// Disables Nagle's algorithm (RFC 896): small segments go out without waiting for
+    /// outstanding data to be acknowledged.
+    public var noDelay = false {
+        didSet { if noDelay { layer.needsOutput(self) } }
+    }
+
+    /// The listener a passively opened connection belongs to, until it is accepted.
+    weak var listener: TCPListener?
+
+    // MARK: Send sequence space (RFC 9293 §3.3.1)
+    var iss: SequenceNumber
+    var sendUnacknowledged: SequenceNumber
+    var sendNext: SequenceNumber
+    /// The highest sequence number sent so far (sendNext falls back below it after a timeout).
+    var sendMax: SequenceNumber
+    /// The peer's window in bytes, scaled.
+    var sendWindow = 0
+    /// The largest window the peer has offered (sender silly-window avoidance, RFC 1122).
+    var maxSendWindow = 0
+    var sendWL1 = SequenceNumber(0)
+    var sendWL2 = SequenceNumber(0)
+    /// Shift applied to the peer's window field (RFC 7323).
+    var sendScale: UInt8 = 0
+    /// Bytes from `sendUnacknowledged` on: sent-but-unacknowledged, then not yet sent.
+    var sendBuffer: ByteRing
+    /// The application has finished sending; a FIN follows the buffered data.
+    var finQueued = false
+    /// Largest payload per segment: the peer's MSS, our MTU, minus per-segment options.
+    var sendMSS: Int
+    /// The MSS the peer announced (536 when it announced none, RFC 9293 §3.7.1).
+    var peerMSS = 536
+
+    // MARK: Receive sequence space
+    var irs = SequenceNumber(0)
+    var receiveNext = SequenceNumber(0)
+    /// Shift we apply to our window field.
+    var receiveScale: UInt8 = 0
+    /// The right edge of the window last advertised; never moved left (RFC 9293 §3.8.6).
+    var advertisedEdge = SequenceNumber(0)
+    /// In-order unread bytes, and out-of-order bytes parked beyond them.
+    var receiveBuffer: ByteRing
+    var outOfOrder: SequenceRanges
+    /// Sequence number of a FIN that arrived before all the data preceding it.
+    var pendingFIN: SequenceNumber?
+    /// The peer has closed its side and all its data has arrived.
+    var peerClosed = false
+
+    // MARK: Options
+    var timestampsEnabled = false
+    var timestampRecent: UInt32 = 0
+    let timestampOffset: UInt32
+    var sackEnabled = false
+    /// Window scaling was offered by us (in our SYN) and by the peer.
+    var windowScalingEnabled = false
+
+    // MARK: Loss recovery
+    var congestion: CongestionControl
+    var rtt: RTTEstimator
+    /// A segment being timed when timestamps are off (Karn's algorithm: never a retransmitted one).
+    var timedSegment: (sequence: SequenceNumber, sent: Instant)?
+    /// Consecutive retransmission timeouts.
+    var retransmissionCount = 0
+    /// A soft error (ICMP) to report if the connection later times out (RFC 1122 §4.2.3.9).
+    var softError: SocketError?
+
+    // MARK: Timers (see TCPConnection+Timers)
+    var retransmitDeadline: Instant?
+    /// The retransmit timer is probing a zero window rather than timing out data.
+    var isPersisting = false
+    /// Unanswered zero-window probes so far: each doubles the probe interval.
+    var persistBackoff = 0
+    var delayedACKDeadline: Instant?
+    /// FIN-WAIT-2 and SYN-RECEIVED limits, buffer release.
+    var lingerDeadline: Instant?
+    var bufferReleaseDeadline: Instant?
+    /// The deadline currently queued in the layer's timer heap.
+    var scheduledDeadline: Instant?
+    /// When the last segment was sent (for the restart window after idle).
+    var lastSendTime = Instant.zero
+
+    // MARK: Acknowledgment bookkeeping
+    /// An ACK must go out at the next output (duplicate, out-of-order, FIN, window update).
+    var ackNow = false
+    /// In-order data segments received since the last ACK we sent.
+    var unacknowledgedSegments = 0
+
+    // MARK: Application side
+    var pendingEvents: Events = []
+    var isQueuedForEvents = false
+    var isQueuedForOutput = false
+    /// `close()` was called: the application reads no more.
+    var applicationClosed = false
+    /// The application found the send buffer full; tell it when space frees up.
+    var wantsWritable = false
+
+    init(layer: TCPLayer, localPort: UInt16, remoteAddress: IPv4Address, remotePort: UInt16,
+         iss: SequenceNumber, timestampOffset: UInt32, state: TCPState) {
+        let configuration = layer.configuration
+        self.layer = layer
+        self.localPort = localPort
+        self.remoteAddress = remoteAddress
+        self.remotePort = remotePort
+        self.key = ConnectionKey(remote: remoteAddress, remotePort: remotePort, localPort: localPort)
+        self.state = state
+        self.iss = iss
+        self.sendUnacknowledged = iss
+        self.sendNext = iss
+        self.sendMax = iss
+        self.timestampOffset = timestampOffset
+        self.sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
+        self.receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
+        self.outOfOrder = SequenceRanges(limit: configuration.maximumOutOfOrderRanges)
+        self.sendMSS = 536
+        self.congestion = CongestionControl(mss: 536, initialSequence: iss,
+                                            maximumWindow: 2 * configuration.sendBufferSize)
+        self.rtt = RTTEstimator(initial: configuration.initialRTO, minimum: configuration.minimumRTO,
+                                maximum: configuration.maximumRTO)
+    }
+
+    // MARK: - Reading
+
+    /// Bytes that can be read now.
+    public var availableBytes: Int { receiveBuffer.count }
+
+    /// The peer has closed its side and every byte it sent has been read.
+    public var isEndOfStream: Bool { peerClosed && receiveBuffer.isEmpty }
+
+    /// Copies up to `buffer.count` received bytes into `buffer`; returns how many (0 when
+    /// nothing is waiting; check `isEndOfStream`).
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = receiveBuffer.read(into: buffer)
+        if n > 0 { didConsume() }
+        return n
+    }
+
+    /// Reads without copying: `body` sees the next contiguous run of received bytes and
+    /// returns how many it used. Returns that count.
+    @discardableResult
+    public func read(_ body: (UnsafeRawBufferPointer) -> Int) -> Int {
+        let region = receiveBuffer.readableRegion()
+        guard region.count > 0 else { return 0 }
+        let used = max(0, min(body(region), region.count))
+        if used > 0 {
+            receiveBuffer.consume(used)
+            didConsume()
+        }
+        return used
+    }
+
+    /// Reading freed buffer space: the peer may deserve a window update.
+    private func didConsume() {
+        if state.canReceiveData && layer.shouldUpdateWindow(self) {
+            ackNow = true
+            layer.needsOutput(self)
+        }
+        if receiveBuffer.isEmpty && outOfOrder.isEmpty { layer.scheduleBufferRelease(self) }
+    }
+
+    // MARK: - Writing
+
+    /// Bytes `send` would accept now.
+    public var sendSpace: Int {
+        guard canSend else { return 0 }
+        return sendBuffer.freeSpace
+    }
+
+    private var canSend: Bool {
+        switch state {
+        case .established, .closeWait, .synSent, .synReceived: !finQueued
+        default: false
+        }
+    }
+
+    /// Queues as much of `bytes` as fits in the send buffer and returns how much that was.
+    /// When it returns less than `bytes.count`, `connectionCanSend` follows once space frees.
+    @discardableResult
+    public func send(_ bytes: UnsafeRawBufferPointer) -> Int {
+        guard canSend else { return 0 }
+        let n = sendBuffer.append(bytes)
+        noteQueued(n)
+        return n
+    }
+
+    /// Queues bytes without an intermediate copy: `body` fills the region it is given (at
+    /// most `maxLength` bytes) and returns how many it wrote. May be called repeatedly; the
+    /// region can be shorter than the free space when the buffer wraps.
+    @discardableResult
+    public func write(maxLength: Int = .max, _ body: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        guard canSend, sendBuffer.freeSpace > 0, maxLength > 0 else {
+            if canSend { wantsWritable = true }
+            return 0
+        }
+        let region = sendBuffer.writableRegion()
+        let limited = UnsafeMutableRawBufferPointer(rebasing: region[0..<min(region.count, maxLength)])
+        let written = max(0, min(body(limited), limited.count))
+        sendBuffer.commit(written)
+        noteQueued(written)
+        return written
+    }
+
+    private func noteQueued(_ n: Int) {
+        if sendBuffer.freeSpace == 0 { wantsWritable = true }
+        if n > 0 {
+            bufferReleaseDeadline = nil
+            layer.needsOutput(self)
+        }
+    }
+
+    // MARK: - Closing
+
+    /// Half-close: no more data from us; a FIN follows what is buffered. Reading goes on.
+    public func shutdownWrite() {
+        switch state {
+        case .synSent:
+            layer.terminate(self, error: nil, notify: false)
+        case .synReceived:
+            // The FIN waits for the handshake to finish; establishment moves to FIN-WAIT-1.
+            finQueued = true
+        case .established:
+            finQueued = true
+            state = .finWait1
+            layer.needsOutput(self)
+        case .closeWait:
+            finQueued = true
+            state = .lastAck
+            layer.needsOutput(self)
+        default:
+            break
+        }
+    }
+
+    /// Closes the connection: FIN after the buffered data, and no more reading. Unread
+    /// data (or data arriving later) makes it a reset instead, as RFC 2525 §2.17 advises.
+    public func close() {
+        guard !applicationClosed else { return }
+        applicationClosed = true
+        if !receiveBuffer.isEmpty && state.isSynchronized {
+            abort()
+            return
+        }
+        shutdownWrite()
+        if state == .finWait2 { layer.armLinger(self) }
+    }
+
+    /// Resets the connection at once (RST), discarding everything buffered.
+    public func abort() {
+        applicationClosed = true
+        switch state {
+        case .closed, .listen, .timeWait:
+            return
+        case .synSent:
+            break
+        default:
+            layer.sendReset(for: self)
+        }
+        layer.terminate(self, error: nil, notify: false)
+    }
+
+    /// Marks an event for delivery at the next poll.
+    func post(_ event: Events) {
+        pendingEvents.insert(event)
+        layer.needsEvents(self)
+    }
+}
+
+extension TCPConnection: CustomStringConvertible {
+    public var description: String {
+        "TCP \(localPort) ↔ \(remoteAddress):\(remotePort) \(state)"
+    }
+}

@@ -1,0 +1,503 @@
+import HeapModule
+import TernWire
+
+/// A received TCP segment, parsed and checksummed, with views into the received frame.
+struct IncomingSegment {
+    var header: TCPHeader
+    var options: TCPOptions
+    var payload: UnsafeRawBufferPointer
+    var source: IPv4Address
+
+    var sequence: SequenceNumber { header.sequenceNumber }
+    var acknowledgment: SequenceNumber { header.acknowledgmentNumber }
+    var flags: TCPFlags { header.flags }
+    /// Sequence space occupied: payload plus one each for SYN and FIN.
+    var length: Int {
+        payload.count + (flags.contains(.syn) ? 1 : 0) + (flags.contains(.fin) ? 1 : 0)
+    }
+}
+
+/// A connection's entry in the timer heap. Entries are never removed early: one whose
+/// deadline no longer matches the connection's `scheduledDeadline` is skipped when it
+/// surfaces, which keeps re-arming a timer (on every ACK) cheap.
+struct TimerEntry: Comparable {
+    let deadline: Instant
+    let connection: TCPConnection
+
+    static func < (a: TimerEntry, b: TimerEntry) -> Bool { a.deadline < b.deadline }
+    static func == (a: TimerEntry, b: TimerEntry) -> Bool {
+        a.deadline == b.deadline && a.connection === b.connection
+    }
+}
+
+/// TCP for the whole host: the connection and listener tables, TIME-WAIT, the timer heap,
+/// demultiplexing of incoming segments, and the queues of connections with events to
+/// deliver or output to send.
+final class TCPLayer {
+    unowned let stack: NetworkStack
+    let configuration: TCPConfiguration
+    var connections: [ConnectionKey: TCPConnection] = [:]
+    var listeners: [UInt16: TCPListener] = [:]
+    var timeWait: TimeWaitTable
+    var timers = Heap<TimerEntry>()
+    var eventQueue: [TCPConnection] = []
+    var listenerQueue: [TCPListener] = []
+    var outputQueue: [TCPConnection] = []
+    /// Challenge ACKs are rate limited (RFC 5961 §7), so they cannot be used to make us flood.
+    var challengeLimiter: TokenBucket
+    /// Key of the keyed hash behind initial sequence numbers and timestamp offsets.
+    private let secret: (UInt64, UInt64)
+    /// The MSS we announce: the MTU less minimal IPv4 and TCP headers.
+    let ourMSS: Int
+    /// The window scale we offer: enough for the receive buffer (RFC 7323 §2.3).
+    let ourWindowScale: UInt8
+
+    init(stack: NetworkStack, configuration: TCPConfiguration) {
+        self.stack = stack
+        self.configuration = configuration
+        self.timeWait = TimeWaitTable(limit: configuration.maximumTimeWait)
+        self.challengeLimiter = TokenBucket(rate: 1000, burst: 100, now: stack.now)
+        self.secret = (stack.randomValue(), stack.randomValue())
+        self.ourMSS = max(64, min(stack.configuration.mtu, 65535) - IPv4Header.minimumSize - TCPHeader.minimumSize)
+        var shift: UInt8 = 0
+        while (65535 << Int(shift)) < configuration.receiveBufferSize && shift < 14 { shift += 1 }
+        self.ourWindowScale = shift
+    }
+
+    var now: Instant { stack.now }
+
+    @inline(__always)
+    func count(_ event: StackEventCounter) { stack.counters.count(event) }
+
+    @inline(__always)
+    func drop(_ reason: DropReason) { stack.counters.drop(reason) }
+
+    // MARK: - Input
+
+    func handle(_ datagram: ReceivedDatagram) {
+        let segment: TCPSegment
+        do {
+            segment = try TCPHeader.parse(datagram.payload)
+        } catch {
+            drop(error == .truncated ? .tcpTruncated : .tcpMalformed)
+            return
+        }
+        let source = datagram.header.source
+        guard segment.isChecksumValid(source: source, destination: datagram.header.destination) else {
+            drop(.tcpBadChecksum)
+            return
+        }
+        let options: TCPOptions
+        do {
+            options = try segment.parseOptions()
+        } catch {
+            drop(.tcpBadOptions)
+            return
+        }
+        // TCP is unicast only (RFC 1122 §4.2.3.10).
+        guard !datagram.isBroadcast else {
+            drop(.tcpBadSourceOrDestination)
+            return
+        }
+        count(.tcpSegmentsReceived)
+        let incoming = IncomingSegment(header: segment.header, options: options, payload: segment.payload, source: source)
+        let key = ConnectionKey(remote: source, remotePort: segment.header.sourcePort,
+                                localPort: segment.header.destinationPort)
+        if let connection = connections[key] {
+            connection.segmentArrives(incoming)
+        } else if let entry = timeWait[key] {
+            timeWaitSegmentArrives(incoming, key: key, entry: entry)
+        } else {
+            noConnectionSegmentArrives(incoming, key: key, isnFloor: nil)
+        }
+    }
+
+    /// A segment for no connection: a SYN for a listener opens one; anything else is
+    /// answered with RST (RFC 9293 §3.10.7.1–2).
+    private func noConnectionSegmentArrives(_ segment: IncomingSegment, key: ConnectionKey,
+                                            isnFloor: SequenceNumber?) {
+        let flags = segment.flags
+        if flags.contains(.rst) {
+            drop(.tcpNoListener)
+            return
+        }
+        guard let listener = listeners[segment.header.destinationPort] else {
+            drop(.tcpNoListener)
+            sendResetReply(to: segment)
+            return
+        }
+        if flags.contains(.ack) {
+            // LISTEN: an ACK cannot be for anything here.
+            drop(.tcpInvalidInState)
+            sendResetReply(to: segment)
+            return
+        }
+        guard flags.contains(.syn) else {
+            drop(.tcpInvalidInState)
+            return
+        }
+        guard listener.acceptQueue.count < listener.backlog else {
+            drop(.tcpBacklogFull)
+            return
+        }
+        guard connections.count < configuration.maximumConnections else {
+            drop(.tcpTooManyConnections)
+            return
+        }
+        var iss = initialSequenceNumber(for: key)
+        if let floor = isnFloor, iss <= floor { iss = floor }
+        let connection = TCPConnection(layer: self, localPort: segment.header.destinationPort,
+                                       remoteAddress: segment.source, remotePort: segment.header.sourcePort,
+                                       iss: iss, timestampOffset: timestampOffset(for: key), state: .synReceived)
+        connection.listener = listener
+        connection.acceptSYN(segment, offeredOptions: false)
+        connections[key] = connection
+        if let victim = listener.addHalfOpen(connection, limit: configuration.synQueueLength) {
+            drop(.tcpSynQueueFull)
+            terminate(victim, error: nil, notify: false)
+        }
+        count(.tcpPassiveOpens)
+        needsOutput(connection)
+    }
+
+    /// TIME-WAIT (RFC 9293 §3.10.7.4): re-acknowledge a retransmitted FIN, let a new SYN
+    /// with a higher sequence number or newer timestamp start a new connection (RFC 6191),
+    /// forget the entry on RST.
+    private func timeWaitSegmentArrives(_ segment: IncomingSegment, key: ConnectionKey, entry: TimeWaitEntry) {
+        let flags = segment.flags
+        if flags.contains(.rst) {
+            timeWait.remove(key)
+            return
+        }
+        if flags.contains(.syn) && !flags.contains(.ack) {
+            let newer: Bool
+            if let recent = entry.timestampRecent, let ts = segment.options.timestamps {
+                newer = Int32(bitPattern: ts.value &- recent) > 0
+            } else {
+                newer = segment.sequence > entry.receiveNext
+            }
+            if newer && listeners[segment.header.destinationPort] != nil {
+                timeWait.remove(key)
+                count(.tcpTimeWaitReused)
+                // The new connection's sequence numbers start clear of the old one's.
+                noConnectionSegmentArrives(segment, key: key, isnFloor: entry.sendNext + 65537)
+                return
+            }
+        }
+        guard flags.contains(.fin) || !segment.payload.isEmpty || flags.contains(.syn) else { return }
+        var refreshed = entry
+        if flags.contains(.fin) {
+            refreshed.expires = now + configuration.maximumSegmentLifetime + configuration.maximumSegmentLifetime
+            timeWait.insert(key, refreshed)
+        }
+        var options = TCPOptions()
+        if let recent = entry.timestampRecent {
+            options.timestamps = TCPTimestamps(value: timestampClock(offset: entry.timestampOffset), echoReply: recent)
+        }
+        emitSegment(to: segment.source, sourcePort: segment.header.destinationPort,
+                    destinationPort: segment.header.sourcePort, sequence: entry.sendNext,
+                    acknowledgment: entry.receiveNext, flags: .ack, window: entry.window, options: options,
+                    payloadLength: 0) { _ in }
+    }
+
+    // MARK: - Poll
+
+    func poll() {
+        let now = self.now
+        while let top = timers.min, top.deadline <= now {
+            timers.removeMin()
+            let connection = top.connection
+            guard connection.scheduledDeadline == top.deadline, connection.state != .closed else { continue }
+            connection.scheduledDeadline = nil
+            connection.runTimers()
+            scheduleTimer(connection)
+        }
+        if let due = timeWait.nextDeadline, due <= now { timeWait.expire(now: now) }
+        // Callbacks may queue output and output may raise events; a few rounds settle both.
+        var rounds = 0
+        while rounds < 8 && !(eventQueue.isEmpty && listenerQueue.isEmpty && outputQueue.isEmpty) {
+            rounds += 1
+            deliverEvents()
+            flushOutput()
+        }
+    }
+
+    /// When poll has work: now if anything is queued, else the earliest timer.
+    var nextDeadline: Instant? {
+        if !eventQueue.isEmpty || !listenerQueue.isEmpty || !outputQueue.isEmpty { return now }
+        var earliest = timers.min?.deadline
+        if let tw = timeWait.nextDeadline, earliest.map({ tw < $0 }) ?? true { earliest = tw }
+        return earliest
+    }
+
+    private func deliverEvents() {
+        let listenersReady = listenerQueue
+        listenerQueue.removeAll(keepingCapacity: true)
+        for listener in listenersReady {
+            listener.isQueuedForEvents = false
+            if listener.isOpen && !listener.acceptQueue.isEmpty {
+                listener.delegate?.listenerHasConnections(listener)
+            }
+        }
+        let ready = eventQueue
+        eventQueue.removeAll(keepingCapacity: true)
+        for connection in ready {
+            connection.isQueuedForEvents = false
+            let events = connection.pendingEvents
+            connection.pendingEvents = []
+            guard let delegate = connection.delegate else { continue }
+            if events.contains(.connected) { delegate.connectionDidConnect(connection) }
+            if events.contains(.readable) { delegate.connectionDidReceive(connection) }
+            if events.contains(.writable) { delegate.connectionCanSend(connection) }
+            if events.contains(.closed) { delegate.connectionDidClose(connection, error: connection.error) }
+        }
+    }
+
+    private func flushOutput() {
+        let pending = outputQueue
+        outputQueue.removeAll(keepingCapacity: true)
+        for connection in pending {
+            connection.isQueuedForOutput = false
+            connection.output()
+            scheduleTimer(connection)
+        }
+    }
+
+    // MARK: - Queues and timers
+
+    func needsOutput(_ connection: TCPConnection) {
+        guard !connection.isQueuedForOutput else { return }
+        connection.isQueuedForOutput = true
+        outputQueue.append(connection)
+    }
+
+    func needsEvents(_ connection: TCPConnection) {
+        guard !connection.isQueuedForEvents else { return }
+        connection.isQueuedForEvents = true
+        eventQueue.append(connection)
+    }
+
+    func listenerReady(_ listener: TCPListener) {
+        guard !listener.isQueuedForEvents else { return }
+        listener.isQueuedForEvents = true
+        listenerQueue.append(listener)
+    }
+
+    /// Makes sure the heap holds an entry no later than the connection's next deadline.
+    func scheduleTimer(_ connection: TCPConnection) {
+        guard connection.state != .closed, let deadline = connection.nextDeadline else { return }
+        if let scheduled = connection.scheduledDeadline, scheduled <= deadline { return }
+        connection.scheduledDeadline = deadline
+        timers.insert(TimerEntry(deadline: deadline, connection: connection))
+    }
+
+    // MARK: - Connection lifecycle
+
+    /// Takes a connection out of the tables for good.
+    func terminate(_ connection: TCPConnection, error: SocketError?, notify: Bool, finalState: TCPState = .closed) {
+        guard connection.state != .closed && connection.state != .timeWait else { return }
+        let wasHalfOpen = connection.state == .synReceived
+        connection.state = finalState
+        connection.error = error
+        if connections[connection.key] === connection { connections[connection.key] = nil }
+        if wasHalfOpen, let listener = connection.listener {
+            listener.halfOpenEnded()
+            connection.listener = nil
+        }
+        connection.releaseEverything()
+        if error != nil { count(.tcpConnectionsFailed) }
+        if notify { connection.post(.closed) }
+    }
+
+    /// Replaces a connection by its compact TIME-WAIT record (2·MSL).
+    func enterTimeWait(_ connection: TCPConnection) {
+        let window = connection.windowToAdvertise().field
+        let entry = TimeWaitEntry(sendNext: connection.sendMax, receiveNext: connection.receiveNext, window: window,
+                                  timestampRecent: connection.timestampsEnabled ? connection.timestampRecent : nil,
+                                  timestampOffset: connection.timestampOffset,
+                                  expires: now + configuration.maximumSegmentLifetime + configuration.maximumSegmentLifetime)
+        timeWait.insert(connection.key, entry)
+        terminate(connection, error: nil, notify: true, finalState: .timeWait)
+    }
+
+    func closeListener(_ listener: TCPListener) {
+        if listeners[listener.port] === listener { listeners[listener.port] = nil }
+    }
+
+    /// Whether reading freed enough space to tell the peer (receiver SWS avoidance, RFC
+    /// 1122 §4.2.3.3: only when the window grows by min(half the buffer, 2 MSS)).
+    func shouldUpdateWindow(_ connection: TCPConnection) -> Bool {
+        let potentialEdge = connection.receiveNext + connection.receiveBuffer.freeSpace
+        let growth = potentialEdge - connection.advertisedEdge
+        return growth >= min(connection.receiveBuffer.capacity / 2, 2 * ourMSS)
+    }
+
+    func scheduleBufferRelease(_ connection: TCPConnection) {
+        guard connection.sendBuffer.isAllocated || connection.receiveBuffer.isAllocated else { return }
+        connection.bufferReleaseDeadline = now + configuration.bufferReleaseDelay
+        scheduleTimer(connection)
+    }
+
+    func armLinger(_ connection: TCPConnection) {
+        connection.lingerDeadline = now + configuration.finWait2Timeout
+        scheduleTimer(connection)
+    }
+
+    // MARK: - Sequence numbers and clocks
+
+    /// RFC 6528: a 4 µs clock plus a keyed hash of the 4-tuple.
+    func initialSequenceNumber(for key: ConnectionKey) -> SequenceNumber {
+        let hash = SipHash.hash(key0: secret.0, key1: secret.1, key.rawValue, UInt64(stack.address.rawValue))
+        let clock = UInt32(truncatingIfNeeded: now.nanoseconds / 4000)
+        return SequenceNumber(UInt32(truncatingIfNeeded: hash) &+ clock)
+    }
+
+    /// A per-connection offset for TCP timestamps, so they reveal no host-wide clock.
+    func timestampOffset(for key: ConnectionKey) -> UInt32 {
+        let hash = SipHash.hash(key0: secret.1, key1: secret.0, key.rawValue, UInt64(stack.address.rawValue))
+        return UInt32(truncatingIfNeeded: hash >> 32)
+    }
+
+    /// The TCP timestamp clock: milliseconds plus the connection's offset.
+    func timestampClock(offset: UInt32) -> UInt32 {
+        UInt32(truncatingIfNeeded: now.milliseconds) &+ offset
+    }
+
+    // MARK: - Sending
+
+    /// Builds and sends one segment. `payload` fills exactly `payloadLength` bytes.
+    @discardableResult @inline(__always)
+    func emitSegment(to remote: IPv4Address, sourcePort: UInt16, destinationPort: UInt16,
+                     sequence: SequenceNumber, acknowledgment: SequenceNumber, flags: TCPFlags, window: UInt16,
+                     options: TCPOptions, payloadLength: Int,
+                     payload: (UnsafeMutableRawBufferPointer) -> Void) -> SendOutcome {
+        let optionsLength = options.encodedLength
+        let headerLength = TCPHeader.minimumSize + optionsLength
+        let local = stack.address
+        let outcome = stack.sendIPv4(to: remote, protocol: .tcp, payloadLength: headerLength + payloadLength,
+                                     dontFragment: true) { segment in
+            _ = try? options.write(to: segment.view(TCPHeader.minimumSize..<headerLength))
+            payload(segment.view(headerLength..<headerLength + payloadLength))
+            let header = TCPHeader(sourcePort: sourcePort, destinationPort: destinationPort, sequenceNumber: sequence,
+                                   acknowledgmentNumber: acknowledgment, headerLength: headerLength, flags: flags,
+                                   window: window)
+            _ = try? header.write(to: segment, payloadLength: payloadLength, source: local, destination: remote)
+        }
+        if case .failed = outcome { return outcome }
+        count(.tcpSegmentsSent)
+        if flags.contains(.rst) { count(.tcpResetsSent) }
+        return outcome
+    }
+
+    /// RST in answer to a segment that has no connection (RFC 9293 §3.10.7.1).
+    func sendResetReply(to segment: IncomingSegment) {
+        guard !segment.flags.contains(.rst) else { return }
+        let sourcePort = segment.header.destinationPort, destinationPort = segment.header.sourcePort
+        if segment.flags.contains(.ack) {
+            emitSegment(to: segment.source, sourcePort: sourcePort, destinationPort: destinationPort,
+                        sequence: segment.acknowledgment, acknowledgment: SequenceNumber(0), flags: .rst, window: 0,
+                        options: TCPOptions(), payloadLength: 0) { _ in }
+        } else {
+            emitSegment(to: segment.source, sourcePort: sourcePort, destinationPort: destinationPort,
+                        sequence: SequenceNumber(0), acknowledgment: segment.sequence + segment.length,
+                        flags: [.rst, .ack], window: 0, options: TCPOptions(), payloadLength: 0) { _ in }
+        }
+    }
+
+    /// RST for an established connection being aborted.
+    func sendReset(for connection: TCPConnection) {
+        emitSegment(to: connection.remoteAddress, sourcePort: connection.localPort,
+                    destinationPort: connection.remotePort, sequence: connection.sendMax,
+                    acknowledgment: connection.receiveNext, flags: [.rst, .ack], window: 0,
+                    options: TCPOptions(), payloadLength: 0) { _ in }
+    }
+
+    // MARK: - API
+
+    func listen(port: UInt16, backlog: Int) throws(SocketError) -> TCPListener {
+        guard port != 0 else { throw .invalidArgument }
+        guard listeners[port] == nil else { throw .addressInUse }
+        let listener = TCPListener(layer: self, port: port, backlog: backlog)
+        listeners[port] = listener
+        return listener
+    }
+
+    func connect(to remote: IPv4Address, port: UInt16, localPort: UInt16) throws(SocketError) -> TCPConnection {
+        guard port != 0, !remote.isUnspecified, !remote.isLimitedBroadcast, !remote.isMulticast,
+              !stack.subnet.isDirectedBroadcast(remote) else { throw .invalidArgument }
+        guard stack.routing.lookup(remote) != nil else { throw .networkUnreachable }
+        guard connections.count < configuration.maximumConnections else { throw .tooManyConnections }
+        let chosen: UInt16
+        if localPort == 0 {
+            let free = stack.pickEphemeralPort { candidate in
+                let key = ConnectionKey(remote: remote, remotePort: port, localPort: candidate)
+                return self.connections[key] == nil && self.timeWait[key] == nil && self.listeners[candidate] == nil
+            }
+            guard let free else { throw .noPortsAvailable }
+            chosen = free
+        } else {
+            let key = ConnectionKey(remote: remote, remotePort: port, localPort: localPort)
+            guard connections[key] == nil, timeWait[key] == nil else { throw .addressInUse }
+            chosen = localPort
+        }
+        let key = ConnectionKey(remote: remote, remotePort: port, localPort: chosen)
+        let connection = TCPConnection(layer: self, localPort: chosen, remoteAddress: remote, remotePort: port,
+                                       iss: initialSequenceNumber(for: key), timestampOffset: timestampOffset(for: key),
+                                       state: .synSent)
+        connection.prepareActiveOpen()
+        connections[key] = connection
+        count(.tcpActiveOpens)
+        needsOutput(connection)
+        return connection
+    }
+
+    /// An ICMP error about a segment we sent (RFC 5927 checks, RFC 1122 §4.2.3.9 actions).
+    func icmpError(_ error: SocketError, message: ICMPHeader, localPort: UInt16, remote: IPv4Address,
+                   remotePort: UInt16, quotedPayload: UnsafeRawBufferPointer) {
+        let key = ConnectionKey(remote: remote, remotePort: remotePort, localPort: localPort)
+        guard let connection = connections[key] else { return }
+        // The quoted sequence number must be one we have in flight, or it is forged.
+        if quotedPayload.count >= 8 {
+            let quoted = SequenceNumber(quotedPayload.loadUnaligned(fromByteOffset: 4, as: UInt32.self).bigEndian)
+            guard quoted >= connection.sendUnacknowledged && quoted <= connection.sendMax else { return }
+        }
+        if message.type == .destinationUnreachable && message.code == ICMPUnreachableCode.fragmentationNeeded.rawValue {
+            connection.reducePathMTU(Int(message.nextHopMTU))
+            return
+        }
+        if connection.state == .synSent && error == .connectionRefused {
+            terminate(connection, error: error, notify: true)
+            return
+        }
+        connection.softError = error
+    }
+}
+
+extension NetworkStack {
+    func handleTCP(_ datagram: ReceivedDatagram) {
+        tcp.handle(datagram)
+    }
+
+    func tcpICMPError(_ error: SocketError, message: ICMPHeader, localPort: UInt16, remote: IPv4Address,
+                      remotePort: UInt16, quotedPayload: UnsafeRawBufferPointer) {
+        tcp.icmpError(error, message: message, localPort: localPort, remote: remote, remotePort: remotePort,
+                      quotedPayload: quotedPayload)
+    }
+
+    /// Listens for connections on `port`. `backlog` bounds the connections established but
+    /// not yet accepted.
+    public func listenTCP(port: UInt16, backlog: Int = 128) throws(SocketError) -> TCPListener {
+        try tcp.listen(port: port, backlog: backlog)
+    }
+
+    /// Opens a connection to `address`:`port` from `localPort` (0 picks an ephemeral port).
+    /// The delegate hears `connectionDidConnect` or `connectionDidClose` with the error.
+    public func connectTCP(to address: IPv4Address, port: UInt16, localPort: UInt16 = 0) throws(SocketError) -> TCPConnection {
+        try tcp.connect(to: address, port: port, localPort: localPort)
+    }
+
+    /// Connections in any state but LISTEN and TIME-WAIT.
+    public var tcpConnectionCount: Int { tcp.connections.count }
+    /// Connections in TIME-WAIT.
+    public var tcpTimeWaitCount: Int { tcp.timeWait.count }
+}

@@ -1,0 +1,79 @@
+import DequeModule
+import TernWire
+
+/// Notification that a listener has connections waiting to be accepted.
+public protocol TCPListenerDelegate: AnyObject {
+    /// Call `accept()` until it returns nil.
+    func listenerHasConnections(_ listener: TCPListener)
+}
+
+/// A passive-open socket on one port: completes handshakes and queues the established
+/// connections until the application accepts them.
+///
+/// Two bounds keep it safe under load: the accept backlog (established, not yet accepted)
+/// and the SYN queue (half-open). A SYN finding the backlog full is dropped, so the peer
+/// retries later; a SYN finding the SYN queue full pushes out the oldest half-open
+/// connection, which keeps a SYN flood from locking out real clients.
+public final class TCPListener {
+    public let port: UInt16
+    public let backlog: Int
+    public weak var delegate: (any TCPListenerDelegate)?
+    unowned let layer: TCPLayer
+
+    var acceptQueue = Deque<TCPConnection>()
+    /// Half-open connections, oldest first (entries that moved on are skipped lazily).
+    var halfOpen = Deque<TCPConnection>()
+    var halfOpenCount = 0
+    var isQueuedForEvents = false
+    public private(set) var isOpen = true
+
+    init(layer: TCPLayer, port: UInt16, backlog: Int) {
+        self.layer = layer
+        self.port = port
+        self.backlog = max(1, backlog)
+    }
+
+    /// Connections established and waiting.
+    public var pendingConnections: Int { acceptQueue.count }
+
+    /// The next established connection, or nil.
+    public func accept() -> TCPConnection? {
+        acceptQueue.popFirst()
+    }
+
+    /// Stops listening. Connections not yet accepted are reset.
+    public func close() {
+        guard isOpen else { return }
+        isOpen = false
+        layer.closeListener(self)
+        while let connection = acceptQueue.popFirst() { connection.abort() }
+        for connection in halfOpen where connection.state == .synReceived { connection.abort() }
+        halfOpen.removeAll()
+        halfOpenCount = 0
+    }
+
+    /// Records a new half-open connection; returns one to evict when the SYN queue is full.
+    func addHalfOpen(_ connection: TCPConnection, limit: Int) -> TCPConnection? {
+        var victim: TCPConnection?
+        if halfOpenCount >= limit {
+            while let oldest = halfOpen.popFirst() {
+                if oldest.state == .synReceived && oldest.listener === self {
+                    victim = oldest
+                    break
+                }
+            }
+        }
+        halfOpen.append(connection)
+        halfOpenCount += 1
+        return victim
+    }
+
+    /// A half-open connection finished its handshake or died.
+    func halfOpenEnded() {
+        halfOpenCount = max(0, halfOpenCount - 1)
+        // Drop records of connections that moved on, so the queue stays near its count.
+        while let first = halfOpen.first, first.state != .synReceived || first.listener !== self {
+            halfOpen.removeFirst()
+        }
+    }
+}
