@@ -15,6 +15,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <sched.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -105,6 +106,35 @@ ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t l
     return n < 0 ? -errno : n;
 }
 
+int tern_packet_socket_receive(int fd, void *base, size_t stride, size_t buffer_size, int count,
+                               size_t *lengths, uint8_t *outgoing) {
+    if (count <= 0) return 0;
+    if (count > TERN_RECEIVE_BATCH_MAX) count = TERN_RECEIVE_BATCH_MAX;
+    struct mmsghdr messages[TERN_RECEIVE_BATCH_MAX];
+    struct iovec vectors[TERN_RECEIVE_BATCH_MAX];
+    struct sockaddr_ll sources[TERN_RECEIVE_BATCH_MAX];
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        vectors[i].iov_base = (char *)base + (size_t)i * stride;
+        vectors[i].iov_len = buffer_size;
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_name = &sources[i];
+        messages[i].msg_hdr.msg_namelen = sizeof sources[i];
+    }
+    // MSG_TRUNC makes msg_len the frame's real length, so a cut-short frame is visible.
+    int n;
+    do {
+        n = recvmmsg(fd, messages, (unsigned)count, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+    for (int i = 0; i < n; i++) {
+        lengths[i] = messages[i].msg_len;
+        outgoing[i] = sources[i].sll_pkttype == PACKET_OUTGOING ? 1 : 0;
+    }
+    return n;
+}
+
 // MARK: - Kernel-side interface configuration
 
 static int with_ioctl_socket(const char *ifname, unsigned long request, struct ifreq *ifr) {
@@ -157,6 +187,21 @@ int tern_interface_get_mac(const char *ifname, uint8_t *mac) {
     if (r < 0) return r;
     memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
     return 0;
+}
+
+int tern_interface_get_mtu(const char *ifname) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int r = with_ioctl_socket(ifname, SIOCGIFMTU, &ifr);
+    return r < 0 ? r : ifr.ifr_mtu;
+}
+
+int tern_enter_netns(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int r = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+    close(fd);
+    return r;
 }
 
 // MARK: - Privileges
@@ -239,6 +284,15 @@ int tern_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token) {
     ev.events = events;
     ev.data.u64 = token;
     return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int tern_epoll_remove(int epfd, int fd) {
+    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+}
+
+int tern_epoll_create(void) {
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
 }
 
 int tern_epoll_wait(int epfd, uint64_t *tokens, uint32_t *masks, int capacity, int timeout_ms) {

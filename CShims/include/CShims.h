@@ -37,6 +37,17 @@ int tern_packet_socket_open(const char *ifname, int *ifindex, const char **faile
 /// Sends one frame on a bound AF_PACKET socket. Returns bytes sent or -errno.
 ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t length);
 
+/// The most frames one `tern_packet_socket_receive` call takes.
+#define TERN_RECEIVE_BATCH_MAX 64
+
+/// Receives up to `count` frames (at most TERN_RECEIVE_BATCH_MAX) with one recvmmsg(2),
+/// without blocking. Frame i goes to `base + i * stride` (at most `buffer_size` bytes);
+/// `lengths[i]` is its length on the wire (larger than `buffer_size` when it was cut short)
+/// and `outgoing[i]` is 1 for a frame this host sent (PACKET_OUTGOING), else 0.
+/// Returns the number of frames, 0 when none is waiting, or -errno.
+int tern_packet_socket_receive(int fd, void *base, size_t stride, size_t buffer_size, int count,
+                               size_t *lengths, uint8_t *outgoing);
+
 // MARK: - Kernel-side interface configuration
 
 /// Assigns IPv4 `address` (host byte order) with `prefix_length` to `ifname`.
@@ -50,6 +61,13 @@ int tern_interface_set_mtu(const char *ifname, int mtu);
 
 /// Copies the hardware address of `ifname` into `mac` (6 bytes).
 int tern_interface_get_mac(const char *ifname, uint8_t *mac);
+
+/// Returns the MTU of `ifname` or -errno.
+int tern_interface_get_mtu(const char *ifname);
+
+/// Moves the calling thread into the network namespace at `path` (e.g. /run/netns/NAME).
+/// Only the calling thread moves. Returns 0 or -errno.
+int tern_enter_netns(const char *path);
 
 // MARK: - Privileges
 
@@ -68,6 +86,10 @@ int tern_capabilities_are_clear(void);
 /// epoll_event is packed on x86_64; these accessors hide its layout from Swift.
 int tern_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
 int tern_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token);
+int tern_epoll_remove(int epfd, int fd);
+
+/// A new close-on-exec epoll instance, or -errno.
+int tern_epoll_create(void);
 
 /// Waits for at most `capacity` events, storing each event's token and mask.
 /// `timeout_ms` < 0 waits forever. Returns the count or -errno.
