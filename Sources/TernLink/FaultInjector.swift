@@ -65,14 +65,19 @@ public final class FaultInjector: LinkDevice {
         if scratch.capacity != batch.capacity || scratch.bufferSize != batch.bufferSize {
             scratch = FrameBatch(capacity: batch.capacity, bufferSize: batch.bufferSize)
         }
-        let received = try device.receive(into: &scratch)
-        for i in 0..<received {
-            inbound.process(scratch[i]) { frame in
-                // Once anything waits in `pending`, later frames queue behind it to keep order.
-                if pending.isEmpty && batch.append(copying: frame) { return }
-                if !pending.append(frame) { inbound.counters.dropped += 1 }
+        // Returning 0 must mean the device has nothing more, so when every frame of a
+        // round was dropped or held back, take another round.
+        repeat {
+            let received = try device.receive(into: &scratch)
+            if received == 0 { break }
+            for i in 0..<received {
+                inbound.process(scratch[i]) { frame in
+                    // Once anything waits in `pending`, later frames queue behind it to keep order.
+                    if pending.isEmpty && batch.append(copying: frame) { return }
+                    if !pending.append(frame) { inbound.counters.dropped += 1 }
+                }
             }
-        }
+        } while batch.isEmpty
         return batch.count
     }
 

@@ -46,6 +46,11 @@ public struct FaultProfile: Sendable, Hashable, CustomStringConvertible {
         public let fault: String
         public let value: Double
 
+        public init(fault: String, value: Double) {
+            self.fault = fault
+            self.value = value
+        }
+
         public var description: String {
             "the \(fault) probability must be between 0 and 1, not \(value)"
         }

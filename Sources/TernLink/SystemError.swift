@@ -79,10 +79,10 @@ extension SystemError {
             return "run as root or with CAP_NET_ADMIN"
 
         case (ENOENT, .tunDriver), (ENODEV, .tunDriver), (ENXIO, .tunDriver):
-            return "the TUN/TAP driver is not available — load it with `modprobe tun`, "
+            return "the TUN/TAP driver is not available: load it with `modprobe tun`, "
                 + "or pass the device into the container (e.g. --device /dev/net/tun)"
         case (ENOENT, .user):
-            return "no such user — create it or choose another"
+            return "no such user; create it or choose another"
         case (ENOENT, .file):
             return "the directory does not exist"
         case (ENOENT, .interface(let name)), (ENODEV, .interface(let name)), (ENXIO, .interface(let name)):
@@ -102,11 +102,11 @@ extension SystemError {
             return "the user name is not valid"
 
         case (ENETDOWN, .interface(let name)):
-            return "the interface is down — bring it up with `ip link set \(name) up`"
+            return "the interface is down; bring it up with `ip link set \(name) up`"
         case (EMSGSIZE, _):
             return "the frame is larger than the link's MTU allows"
         case (EMFILE, _), (ENFILE, _):
-            return "too many open files — raise the limit with `ulimit -n`"
+            return "too many open files; raise the limit with `ulimit -n`"
         case (ENOSPC, _), (EDQUOT, _):
             return "the disk is full"
         case (EROFS, _):
