@@ -31,7 +31,10 @@ int tern_tap_open(const char *name, int vnet_header, char *actual_name, const ch
 
 /// Opens an AF_PACKET raw socket bound to interface `ifname` (all EtherTypes), puts the
 /// interface in promiscuous mode so frames for our own MAC arrive, and reports its
-/// ifindex. Non-blocking, close-on-exec. Returns the fd or -errno.
+/// ifindex. The socket carries a virtio-net header before each frame (PACKET_VNET_HDR) so
+/// frames whose checksum the sending host left to "hardware" can be completed; the
+/// send and receive functions below add and strip that header. Non-blocking,
+/// close-on-exec. Returns the fd or -errno.
 int tern_packet_socket_open(const char *ifname, int *ifindex, const char **failed_step);
 
 /// Sends one frame on a bound AF_PACKET socket. Returns bytes sent or -errno.
@@ -40,13 +43,27 @@ ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t l
 /// The most frames one `tern_packet_socket_receive` call takes.
 #define TERN_RECEIVE_BATCH_MAX 64
 
+/// What the kernel said about one received frame.
+struct tern_frame_info {
+    /// The frame's length on the wire (larger than the buffer when it was cut short).
+    size_t length;
+    /// 1 for a frame this host sent (PACKET_OUTGOING).
+    uint8_t outgoing;
+    /// 1 when the checksum at `checksum_start + checksum_offset` still has to be completed:
+    /// it holds the pseudo-header sum, and the one's-complement sum from `checksum_start`
+    /// to the end of the frame, folded and inverted, belongs there.
+    uint8_t needs_checksum;
+    /// Non-zero for a segmentation-offload super-frame (VIRTIO_NET_HDR_GSO_*).
+    uint8_t gso_type;
+    uint16_t checksum_start;
+    uint16_t checksum_offset;
+};
+
 /// Receives up to `count` frames (at most TERN_RECEIVE_BATCH_MAX) with one recvmmsg(2),
-/// without blocking. Frame i goes to `base + i * stride` (at most `buffer_size` bytes);
-/// `lengths[i]` is its length on the wire (larger than `buffer_size` when it was cut short)
-/// and `outgoing[i]` is 1 for a frame this host sent (PACKET_OUTGOING), else 0.
-/// Returns the number of frames, 0 when none is waiting, or -errno.
+/// without blocking. Frame i goes to `base + i * stride` (at most `buffer_size` bytes) and
+/// is described by `info[i]`. Returns the number of frames, 0 when none is waiting, or -errno.
 int tern_packet_socket_receive(int fd, void *base, size_t stride, size_t buffer_size, int count,
-                               size_t *lengths, uint8_t *outgoing);
+                               struct tern_frame_info *info);
 
 // MARK: - Kernel-side interface configuration
 

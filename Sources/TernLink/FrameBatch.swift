@@ -31,10 +31,12 @@ public struct FrameBatch: ~Copyable {
         let alignment = 64
         let (rounded, overflow) = bufferSize.addingReportingOverflow(alignment - 1)
         let stride = overflow ? bufferSize : rounded & ~(alignment - 1)
+        let (total, tooLarge) = stride.multipliedReportingOverflow(by: capacity)
+        precondition(!tooLarge, "FrameBatch of \(capacity) × \(bufferSize) bytes is too large")
         self.capacity = capacity
         self.bufferSize = bufferSize
         self.stride = stride
-        storage = UnsafeMutableRawPointer.allocate(byteCount: stride * capacity, alignment: alignment)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: alignment)
         lengths = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
         lengths.initialize(repeating: 0, count: capacity)
     }

@@ -8,6 +8,11 @@ import TernWire
 /// The interface is put in promiscuous mode, since Tern's MAC is not the interface's. Give
 /// the interface no IPv4 address, or the kernel will answer for it too. Opening needs
 /// CAP_NET_RAW.
+///
+/// A kernel peer on the same host (a veth pair) offloads checksums: its UDP and TCP frames
+/// cross with the checksum field unfinished. The socket asks for a virtio-net header with
+/// each frame, and the device completes such checksums, so the frames it delivers are
+/// the frames a real wire would carry.
 public final class PacketSocketDevice: LinkDevice {
     /// The interface name.
     public let name: String
@@ -17,13 +22,16 @@ public final class PacketSocketDevice: LinkDevice {
     public let maximumFrameSize: Int
     public var fileDescriptor: Int32? { descriptor >= 0 ? descriptor : nil }
 
-    /// Frames dropped because they were longer than the receive buffer, such as the large
-    /// segments a kernel with segmentation offload hands over.
+    /// Frames dropped because they were longer than the receive buffer, such as the
+    /// segmentation-offload super-frames a kernel peer with TSO/GSO hands over (turn those
+    /// off on the peer: `ethtool -K PEER tso off gso off`).
     public private(set) var oversizedFrames = 0
+    /// Frames whose checksum the sending host left unfinished (checksum offload) and this
+    /// device completed.
+    public private(set) var completedChecksums = 0
 
     private var descriptor: Int32
-    private var lengths = [Int](repeating: 0, count: Int(TERN_RECEIVE_BATCH_MAX))
-    private var outgoing = [UInt8](repeating: 0, count: Int(TERN_RECEIVE_BATCH_MAX))
+    private var info = [tern_frame_info](repeating: tern_frame_info(), count: Int(TERN_RECEIVE_BATCH_MAX))
 
     /// Opens a packet socket bound to `interface`.
     ///
@@ -81,11 +89,8 @@ public final class PacketSocketDevice: LinkDevice {
             let stride = batch.stride
             let bufferSize = batch.bufferSize
             let fd = descriptor
-            let received = lengths.withUnsafeMutableBufferPointer { lengths in
-                outgoing.withUnsafeMutableBufferPointer { outgoing in
-                    tern_packet_socket_receive(fd, start, stride, bufferSize, Int32(wanted),
-                                               lengths.baseAddress, outgoing.baseAddress)
-                }
+            let received = info.withUnsafeMutableBufferPointer { info in
+                tern_packet_socket_receive(fd, start, stride, bufferSize, Int32(wanted), info.baseAddress)
             }
             if received < 0 {
                 if batch.count > 0 { break }
@@ -94,19 +99,25 @@ public final class PacketSocketDevice: LinkDevice {
             }
             if received == 0 { break }
             for i in 0..<Int(received) {
-                if outgoing[i] != 0 { continue }
-                if lengths[i] > batch.bufferSize {
+                let frame = info[i]
+                if frame.outgoing != 0 { continue }
+                if frame.length > bufferSize {
                     oversizedFrames += 1
                     continue
                 }
-                batch.commit(slot: first + i, length: lengths[i])
+                if frame.needs_checksum != 0 {
+                    completeChecksum(UnsafeMutableRawBufferPointer(start: start + i * stride, count: frame.length),
+                                     start: Int(frame.checksum_start), offset: Int(frame.checksum_offset))
+                }
+                batch.commit(slot: first + i, length: frame.length)
             }
             if Int(received) < wanted { break }
         }
         return batch.count
     }
 
-    /// Sends one frame with sendto(2) on the bound interface.
+    /// Sends one frame on the bound interface (after an all-zero virtio-net header: the
+    /// frame is complete as it is).
     public func transmit(_ frame: UnsafeRawBufferPointer) throws(SystemError) {
         guard descriptor >= 0 else { throw closedError() }
         while true {
@@ -119,6 +130,19 @@ public final class PacketSocketDevice: LinkDevice {
             throw SystemError(code: Int32(-n), operation: "interface \(name): cannot send a frame of \(frame.count) bytes",
                               subject: .interface(name))
         }
+    }
+
+    /// Finishes a checksum the sender left to hardware: the field at `start + offset`
+    /// holds the pseudo-header sum, and the checksum is the one's complement of the sum of
+    /// everything from `start` to the end. A result of 0 is sent as 0xFFFF, as the kernel
+    /// does, since 0 means "no checksum" to UDP. Frames with impossible offsets are left alone.
+    private func completeChecksum(_ frame: UnsafeMutableRawBufferPointer, start: Int, offset: Int) {
+        let field = start + offset
+        guard start < frame.count, field >= start, field + 2 <= frame.count else { return }
+        let sum = InternetChecksum.compute(UnsafeRawBufferPointer(rebasing: frame[start...]))
+        let checksum = sum == 0 ? 0xFFFF : sum
+        frame.storeBytes(of: checksum.bigEndian, toByteOffset: field, as: UInt16.self)
+        completedChecksums += 1
     }
 
     public func close() {

@@ -9,19 +9,26 @@ private struct Conversation {
     var macFromKernelInterface: MACAddress
     var smallReply: [UInt8]
     var fullSizeReply: [UInt8]
+    var udpPayload: [UInt8]
+    var udpChecksumValid: Bool
     var framesSeen: [String]
 }
 
-/// Resolves the kernel's MAC and pings it twice (56 bytes, and the largest payload a
-/// 1500-byte MTU carries unfragmented) through `device`.
+private let udpMessage = Array("checksums must arrive complete".utf8)
+
+/// Resolves the kernel's MAC, pings it twice (56 bytes, and the largest payload a 1500-byte
+/// MTU carries unfragmented) and has it send a UDP datagram, all through `device`.
 private func converse(through device: any LinkDevice, kernelInterface: String,
                       ourIP: IPv4Address, kernelIP: IPv4Address) throws -> Conversation {
     var peer = KernelPeer(device: device, ourMAC: TestFrames.ourMAC, ourIP: ourIP, kernelIP: kernelIP)
     let kernelMAC = try peer.resolveKernelMAC()
     let small = try peer.ping(kernelMAC: kernelMAC, identifier: 0x7E57, sequence: 1, payload: pingPayload(56))
     let full = try peer.ping(kernelMAC: kernelMAC, identifier: 0x7E57, sequence: 2, payload: pingPayload(1472))
+    try sendUDP(udpMessage, to: ourIP, port: 4242)
+    let udp = try peer.receiveUDP(port: 4242)
     return Conversation(kernelMAC: kernelMAC, macFromKernelInterface: try KernelInterface(name: kernelInterface).macAddress(),
-                        smallReply: small, fullSizeReply: full, framesSeen: peer.seen)
+                        smallReply: small, fullSizeReply: full, udpPayload: udp.payload,
+                        udpChecksumValid: udp.checksumValid, framesSeen: peer.seen)
 }
 
 private func pingPayload(_ count: Int) -> [UInt8] {
@@ -60,6 +67,8 @@ struct KernelDeviceTests {
         #expect(conversation.kernelMAC == conversation.macFromKernelInterface)
         #expect(conversation.smallReply == pingPayload(56))
         #expect(conversation.fullSizeReply == pingPayload(1472))
+        #expect(conversation.udpPayload == udpMessage)
+        #expect(conversation.udpChecksumValid)
         #expect(mtu == 1500)
         #expect(busy?.code == EBUSY)
         #expect(busy?.description == "TAP device terntap0: Device or resource busy — another process has it open")
@@ -86,16 +95,21 @@ struct KernelDeviceTests {
         try namespace.ip("link", "set", "ternvb", "up")
         try namespace.ip("link", "set", "ternva", "up")
 
-        let (conversation, mtu, oversized) = try namespace.run { () throws -> (Conversation, Int, Int) in
+        let (conversation, mtu, oversized, completed) = try namespace.run { () throws -> (Conversation, Int, Int, Int) in
             let device = try PacketSocketDevice(interface: "ternva")
             defer { device.close() }
             let conversation = try converse(through: device, kernelInterface: "ternvb",
                                             ourIP: IPv4Address(10, 202, 0, 2), kernelIP: IPv4Address(10, 202, 0, 1))
-            return (conversation, device.mtu, device.oversizedFrames)
+            return (conversation, device.mtu, device.oversizedFrames, device.completedChecksums)
         }
 
         #expect(mtu == 1500)  // taken from the interface
         #expect(oversized == 0)
+        // veth offloads checksums: the kernel's UDP datagram crossed unfinished and the
+        // device completed it.
+        #expect(conversation.udpPayload == udpMessage)
+        #expect(conversation.udpChecksumValid)
+        #expect(completed >= 1)
         #expect(conversation.kernelMAC == conversation.macFromKernelInterface)
         #expect(conversation.smallReply == pingPayload(56))
         #expect(conversation.fullSizeReply == pingPayload(1472))

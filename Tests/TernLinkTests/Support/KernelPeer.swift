@@ -44,6 +44,19 @@ struct KernelPeer {
         }
     }
 
+    /// Waits for a UDP datagram to `port` from the kernel; returns its payload and whether
+    /// its checksum verified.
+    mutating func receiveUDP(port: UInt16) throws -> (payload: [UInt8], checksumValid: Bool) {
+        let ourIP = self.ourIP, kernelIP = self.kernelIP
+        return try waitFor("a UDP datagram from \(kernelIP) to port \(port)") { frame, bytes in
+            guard case .ipv4(let ip, true, .udp(let udp, let checksumValid, let length)) = frame.network,
+                  ip.source == kernelIP, ip.destination == ourIP, udp.destinationPort == port else { return nil }
+            let start = EthernetHeader.size + ip.headerLength + 8
+            guard start + length <= bytes.count else { return nil }
+            return (Array(bytes[start..<start + length]), checksumValid)
+        }
+    }
+
     private mutating func waitFor<T>(_ what: String, _ match: (ParsedFrame) -> T?) throws -> T {
         try waitFor(what) { frame, _ in match(frame) }
     }

@@ -1,6 +1,7 @@
 import Glibc
 import Synchronization
 import TernLink
+import TernWire
 
 /// Whether the tests run as root (needed for TAP devices, packet sockets, namespaces).
 let runningAsRoot = geteuid() == 0
@@ -160,4 +161,24 @@ final class TestNamespace {
     func remove() {
         _ = runCommand(["ip", "netns", "del", name])
     }
+}
+
+/// Sends `payload` in a UDP datagram from the calling thread's network namespace, as any
+/// program on the host would (so the kernel's checksum offload applies).
+func sendUDP(_ payload: [UInt8], to address: IPv4Address, port: UInt16) throws {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
+    defer { close(fd) }
+    var destination = sockaddr_in()
+    destination.sin_family = sa_family_t(AF_INET)
+    destination.sin_port = port.bigEndian
+    destination.sin_addr = in_addr(s_addr: address.rawValue.bigEndian)
+    let sent = payload.withUnsafeBytes { bytes in
+        withUnsafePointer(to: &destination) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                sendto(fd, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+    }
+    guard sent == payload.count else { throw TestFailure("sendto: errno \(errno)") }
 }
