@@ -36,7 +36,7 @@ private func pingPayload(_ count: Int) -> [UInt8] {
 }
 
 @Suite("Kernel devices", .serialized,
-       .enabled(if: runningAsRoot, "skipped: needs root to create network namespaces, TAP devices and packet sockets"))
+       .enabled(if: runningAsRoot, "needs root to create network namespaces, TAP devices and packet sockets"))
 struct KernelDeviceTests {
     @Test("TAP device in a namespace: the kernel answers ARP and ping; the capture shows it")
     func tapDevice() throws {
