@@ -15,6 +15,8 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+#include <sched.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -89,6 +91,13 @@ int tern_packet_socket_open(const char *ifname, int *ifindex, const char **faile
     // Frames we send must not come back to us as received frames.
     int one = 1;
     (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    // Without this header, frames from a sender with checksum offload (a veth peer, say)
+    // arrive with the checksum field unfinished and no way to tell.
+    if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) {
+        int r = fail(failed_step, "PACKET_VNET_HDR");
+        close(fd);
+        return r;
+    }
 
     if (ifindex) *ifindex = index;
     return fd;
@@ -101,8 +110,60 @@ ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t l
     sll.sll_ifindex = ifindex;
     sll.sll_halen = ETH_ALEN;
     if (length >= ETH_ALEN) memcpy(sll.sll_addr, frame, ETH_ALEN);
-    ssize_t n = sendto(fd, frame, length, 0, (struct sockaddr *)&sll, sizeof sll);
-    return n < 0 ? -errno : n;
+    // An all-zero header: the frame is complete as it is.
+    struct virtio_net_hdr header;
+    memset(&header, 0, sizeof header);
+    struct iovec parts[2] = {
+        { .iov_base = &header, .iov_len = sizeof header },
+        { .iov_base = (void *)frame, .iov_len = length },
+    };
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_name = &sll;
+    message.msg_namelen = sizeof sll;
+    message.msg_iov = parts;
+    message.msg_iovlen = 2;
+    ssize_t n = sendmsg(fd, &message, 0);
+    if (n < 0) return -errno;
+    return n >= (ssize_t)sizeof header ? n - (ssize_t)sizeof header : 0;
+}
+
+int tern_packet_socket_receive(int fd, void *base, size_t stride, size_t buffer_size, int count,
+                               struct tern_frame_info *info) {
+    if (count <= 0) return 0;
+    if (count > TERN_RECEIVE_BATCH_MAX) count = TERN_RECEIVE_BATCH_MAX;
+    struct mmsghdr messages[TERN_RECEIVE_BATCH_MAX];
+    struct iovec vectors[TERN_RECEIVE_BATCH_MAX][2];
+    struct virtio_net_hdr headers[TERN_RECEIVE_BATCH_MAX];
+    struct sockaddr_ll sources[TERN_RECEIVE_BATCH_MAX];
+    memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
+    for (int i = 0; i < count; i++) {
+        vectors[i][0].iov_base = &headers[i];
+        vectors[i][0].iov_len = sizeof headers[i];
+        vectors[i][1].iov_base = (char *)base + (size_t)i * stride;
+        vectors[i][1].iov_len = buffer_size;
+        messages[i].msg_hdr.msg_iov = vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 2;
+        messages[i].msg_hdr.msg_name = &sources[i];
+        messages[i].msg_hdr.msg_namelen = sizeof sources[i];
+    }
+    // MSG_TRUNC makes msg_len the frame's real length, so a cut-short frame is visible.
+    int n;
+    do {
+        n = recvmmsg(fd, messages, (unsigned)count, MSG_DONTWAIT | MSG_TRUNC, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
+    for (int i = 0; i < n; i++) {
+        size_t total = messages[i].msg_len;
+        memset(&info[i], 0, sizeof info[i]);
+        info[i].length = total > sizeof headers[i] ? total - sizeof headers[i] : 0;
+        info[i].outgoing = sources[i].sll_pkttype == PACKET_OUTGOING ? 1 : 0;
+        info[i].needs_checksum = (headers[i].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ? 1 : 0;
+        info[i].gso_type = headers[i].gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+        info[i].checksum_start = headers[i].csum_start;
+        info[i].checksum_offset = headers[i].csum_offset;
+    }
+    return n;
 }
 
 // MARK: - Kernel-side interface configuration
@@ -157,6 +218,21 @@ int tern_interface_get_mac(const char *ifname, uint8_t *mac) {
     if (r < 0) return r;
     memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
     return 0;
+}
+
+int tern_interface_get_mtu(const char *ifname) {
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    int r = with_ioctl_socket(ifname, SIOCGIFMTU, &ifr);
+    return r < 0 ? r : ifr.ifr_mtu;
+}
+
+int tern_enter_netns(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    int r = setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
+    close(fd);
+    return r;
 }
 
 // MARK: - Privileges
@@ -239,6 +315,15 @@ int tern_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token) {
     ev.events = events;
     ev.data.u64 = token;
     return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int tern_epoll_remove(int epfd, int fd) {
+    return epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) < 0 ? -errno : 0;
+}
+
+int tern_epoll_create(void) {
+    int fd = epoll_create1(EPOLL_CLOEXEC);
+    return fd < 0 ? -errno : fd;
 }
 
 int tern_epoll_wait(int epfd, uint64_t *tokens, uint32_t *masks, int capacity, int timeout_ms) {

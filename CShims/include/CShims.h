@@ -31,11 +31,39 @@ int tern_tap_open(const char *name, int vnet_header, char *actual_name, const ch
 
 /// Opens an AF_PACKET raw socket bound to interface `ifname` (all EtherTypes), puts the
 /// interface in promiscuous mode so frames for our own MAC arrive, and reports its
-/// ifindex. Non-blocking, close-on-exec. Returns the fd or -errno.
+/// ifindex. The socket carries a virtio-net header before each frame (PACKET_VNET_HDR) so
+/// frames whose checksum the sending host left to "hardware" can be completed; the
+/// send and receive functions below add and strip that header. Non-blocking,
+/// close-on-exec. Returns the fd or -errno.
 int tern_packet_socket_open(const char *ifname, int *ifindex, const char **failed_step);
 
 /// Sends one frame on a bound AF_PACKET socket. Returns bytes sent or -errno.
 ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t length);
+
+/// The most frames one `tern_packet_socket_receive` call takes.
+#define TERN_RECEIVE_BATCH_MAX 64
+
+/// What the kernel said about one received frame.
+struct tern_frame_info {
+    /// The frame's length on the wire (larger than the buffer when it was cut short).
+    size_t length;
+    /// 1 for a frame this host sent (PACKET_OUTGOING).
+    uint8_t outgoing;
+    /// 1 when the checksum at `checksum_start + checksum_offset` still has to be completed:
+    /// it holds the pseudo-header sum, and the one's-complement sum from `checksum_start`
+    /// to the end of the frame, folded and inverted, belongs there.
+    uint8_t needs_checksum;
+    /// Non-zero for a segmentation-offload super-frame (VIRTIO_NET_HDR_GSO_*).
+    uint8_t gso_type;
+    uint16_t checksum_start;
+    uint16_t checksum_offset;
+};
+
+/// Receives up to `count` frames (at most TERN_RECEIVE_BATCH_MAX) with one recvmmsg(2),
+/// without blocking. Frame i goes to `base + i * stride` (at most `buffer_size` bytes) and
+/// is described by `info[i]`. Returns the number of frames, 0 when none is waiting, or -errno.
+int tern_packet_socket_receive(int fd, void *base, size_t stride, size_t buffer_size, int count,
+                               struct tern_frame_info *info);
 
 // MARK: - Kernel-side interface configuration
 
@@ -50,6 +78,13 @@ int tern_interface_set_mtu(const char *ifname, int mtu);
 
 /// Copies the hardware address of `ifname` into `mac` (6 bytes).
 int tern_interface_get_mac(const char *ifname, uint8_t *mac);
+
+/// Returns the MTU of `ifname` or -errno.
+int tern_interface_get_mtu(const char *ifname);
+
+/// Moves the calling thread into the network namespace at `path` (e.g. /run/netns/NAME).
+/// Only the calling thread moves. Returns 0 or -errno.
+int tern_enter_netns(const char *path);
 
 // MARK: - Privileges
 
@@ -68,6 +103,10 @@ int tern_capabilities_are_clear(void);
 /// epoll_event is packed on x86_64; these accessors hide its layout from Swift.
 int tern_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
 int tern_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token);
+int tern_epoll_remove(int epfd, int fd);
+
+/// A new close-on-exec epoll instance, or -errno.
+int tern_epoll_create(void);
 
 /// Waits for at most `capacity` events, storing each event's token and mask.
 /// `timeout_ms` < 0 waits forever. Returns the count or -errno.
