@@ -124,14 +124,20 @@ extension TCPConnection {
     }
 
     /// Every state from SYN-RECEIVED on (RFC 9293 §3.10.7.4).
-    private func synchronizedSegmentArrives(_ segment: IncomingSegment) {
-        let flags = segment.flags
-        // A repeated SYN in SYN-RECEIVED means our SYN-ACK was lost: send it again.
-        if state == .synReceived && flags.contains(.syn) && !flags.contains(.ack) && segment.sequence == irs {
-            sendNext = iss
-            layer.needsOutput(self)
-            return
+    private func synchronizedSegmentArrives(_ incoming: IncomingSegment) {
+        var segment = incoming
+        if state == .synReceived && segment.flags.contains(.syn) && segment.sequence == irs {
+            if !segment.flags.contains(.ack) {
+                // A repeated SYN means our SYN-ACK was lost: send it again.
+                sendNext = iss
+                layer.needsOutput(self)
+                return
+            }
+            // Simultaneous open: the peer's SYN-ACK repeats its SYN; its ACK completes ours.
+            segment.header.flags.remove(.syn)
+            segment.header.sequenceNumber = irs + 1
         }
+        let flags = segment.flags
         // PAWS (RFC 7323 §5): a timestamp older than the last in-order one is a stale duplicate.
         if timestampsEnabled, !flags.contains(.rst), let ts = segment.options.timestamps,
            Int32(bitPattern: ts.value &- timestampRecent) < 0 {
