@@ -316,7 +316,8 @@ extension TCPConnection {
         } else {
             let acked = ack - sendUnacknowledged
             let dataAcked = min(acked, sendBuffer.count)
-            let finAcknowledged = finQueued && acked > sendBuffer.count
+            let finAcknowledged = finQueued && !self.finAcknowledged && acked > sendBuffer.count
+            if finAcknowledged { self.finAcknowledged = true }
             takeRTTSample(segment)
             sendBuffer.consume(dataAcked)
             sendUnacknowledged = ack

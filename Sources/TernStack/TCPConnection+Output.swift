@@ -45,7 +45,7 @@ extension TCPConnection {
         let outstanding = sendNext - sendUnacknowledged
         let buffered = sendBuffer.count
         let unsent = max(0, buffered - min(outstanding, buffered))
-        let finSent = finQueued && outstanding > buffered
+        let finSent = finQueued && (finAcknowledged || outstanding > buffered)
         let wantFIN = finQueued && !finSent
         guard unsent > 0 || wantFIN else { return false }
 

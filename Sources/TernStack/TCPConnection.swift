@@ -75,6 +75,8 @@ public final class TCPConnection {
     var sendBuffer: ByteRing
     /// The application has finished sending; a FIN follows the buffered data.
     var finQueued = false
+    /// The peer has acknowledged our FIN: nothing more will ever be sent.
+    var finAcknowledged = false
     /// Largest payload per segment: the peer's MSS, our MTU, minus per-segment options.
     var sendMSS: Int
     /// The MSS the peer announced (536 when it announced none, RFC 9293 §3.7.1).
