@@ -1,32 +1,46 @@
-/// Slow start, congestion avoidance, fast retransmit and NewReno fast recovery
-/// (RFC 5681, RFC 6582), in bytes.
+import TernWire
+
+/// Slow start and congestion avoidance (RFC 5681), and the window side of loss recovery:
+/// NewReno fast recovery (RFC 6582) for peers without SACK, the conservative SACK-based
+/// recovery of RFC 6675 for peers with it. Everything is in bytes.
+///
+/// This type decides how much may be in flight; which bytes to (re)send is the sender's
+/// business (`TCPConnection+Output`), guided by the SACK scoreboard.
 struct CongestionControl {
     private(set) var window: Int
     private(set) var slowStartThreshold: Int
     private(set) var duplicateACKs = 0
     private(set) var inRecovery = false
-    /// The highest sequence number sent when recovery began (RFC 6582 "recover").
+    /// The highest sequence number sent when recovery began (RFC 6582 "recover", RFC 6675
+    /// "RecoveryPoint").
     private(set) var recover: SequenceNumber
     /// Bytes acknowledged toward the next window increase in congestion avoidance.
     private var acknowledgedInAvoidance = 0
     var mss: Int
     /// Cap on the window: more than the send buffer can never be in flight anyway.
     let maximumWindow: Int
+    /// Recovery follows RFC 6675 (the peer sends SACK blocks) rather than NewReno.
+    var usesSACK = false
 
-    /// RFC 6928's initial window of ten segments (as Linux), at most 64 KiB worth.
+    /// The initial window of RFC 6928: ten segments, as Linux.
     init(mss: Int, initialSequence: SequenceNumber, maximumWindow: Int) {
         self.mss = max(1, mss)
         self.maximumWindow = max(maximumWindow, 2 * self.mss)
-        window = min(10 * self.mss, max(2 * self.mss, 65535))
+        window = CongestionControl.initialWindow(mss: self.mss)
         slowStartThreshold = Int.max / 2
         recover = initialSequence
     }
 
+    static func initialWindow(mss: Int) -> Int { min(10 * mss, max(2 * mss, 14600)) }
+
     /// What the sender must do after an acknowledgment.
     enum Action {
         case none
-        /// Retransmit the first unacknowledged segment now.
-        case retransmit
+        /// NewReno: retransmit the first unacknowledged segment now.
+        case retransmitFirst
+        /// Recovery has begun: send what the recovery rules allow (SACK) or the first
+        /// unacknowledged segment (NewReno).
+        case enterRecovery
     }
 
     /// New data acknowledged (`acked` bytes; the ACK now covers everything before `ack`).
@@ -39,10 +53,11 @@ struct CongestionControl {
                 window = max(min(slowStartThreshold, flightAfter + mss), mss)
                 return .none
             }
-            // Partial acknowledgment: the next hole is lost too. Deflate by what was
-            // acknowledged, add back one segment, and retransmit.
+            if usesSACK { return .none }
+            // NewReno partial acknowledgment: the next hole is lost too. Deflate by what
+            // was acknowledged, add back one segment, and retransmit.
             window = max(window - acked + (acked >= mss ? mss : 0), mss)
-            return .retransmit
+            return .retransmitFirst
         }
         if window < slowStartThreshold {
             // Slow start with appropriate byte counting, L = 2 segments (RFC 3465).
@@ -58,23 +73,52 @@ struct CongestionControl {
         return .none
     }
 
-    /// A duplicate acknowledgment (RFC 5681 §2 definition) arrived.
-    mutating func onDuplicateACK(ack: SequenceNumber, flight: Int, highestSent: SequenceNumber) -> Action {
+    /// A duplicate acknowledgment (RFC 5681 §2 definition) arrived. `sackedBytes` is what
+    /// the scoreboard holds above the cumulative ACK.
+    mutating func onDuplicateACK(ack: SequenceNumber, flight: Int, highestSent: SequenceNumber,
+                                 sackedBytes: Int) -> Action {
         duplicateACKs += 1
         if inRecovery {
-            window += mss
+            if !usesSACK { window += mss }
             return .none
         }
-        // Three duplicates start fast retransmit, unless they belong to a loss episode
-        // already handled: data sent before the last recovery or timeout (RFC 6582 §3.2
-        // step 2, the "recover" check).
-        guard duplicateACKs == 3, ack >= recover else { return .none }
+        let threshold = CongestionControl.duplicateThreshold(flight: flight, mss: mss)
+        guard duplicateACKs >= threshold || (usesSACK && sackedBytes > (threshold - 1) * mss) else { return .none }
+        return enterRecovery(ack: ack, flight: flight, highestSent: highestSent)
+    }
+
+    /// Three, lowered for small flights so they can still signal a loss (RFC 5827 early
+    /// retransmit: one less than the segments outstanding, when fewer than four are).
+    static func duplicateThreshold(flight: Int, mss: Int) -> Int {
+        let segments = (flight + mss - 1) / max(1, mss)
+        return segments < 4 ? max(1, segments - 1) : 3
+    }
+
+    /// RFC 6675's IsLost on any ACK with SACK information: more than two segments' worth
+    /// SACKed above the cumulative ACK means the first hole is lost, even when the ACK
+    /// also carried data (so it was no duplicate) or moved the cumulative ACK.
+    mutating func onSACK(ack: SequenceNumber, flight: Int, highestSent: SequenceNumber, sackedBytes: Int) -> Action {
+        let threshold = CongestionControl.duplicateThreshold(flight: flight, mss: mss)
+        guard usesSACK, !inRecovery, sackedBytes > (threshold - 1) * mss else { return .none }
+        return enterRecovery(ack: ack, flight: flight, highestSent: highestSent)
+    }
+
+    /// Starts recovery, unless the loss belongs to an episode already handled: data sent
+    /// before the last recovery or timeout (RFC 6582 §3.2 step 2, the "recover" check).
+    private mutating func enterRecovery(ack: SequenceNumber, flight: Int, highestSent: SequenceNumber) -> Action {
+        guard ack >= recover else { return .none }
         slowStartThreshold = max(flight / 2, 2 * mss)
-        window = slowStartThreshold + 3 * mss
+        window = usesSACK ? slowStartThreshold : slowStartThreshold + 3 * mss
         recover = highestSent
         inRecovery = true
         acknowledgedInAvoidance = 0
-        return .retransmit
+        return .enterRecovery
+    }
+
+    /// Extra bytes RFC 3042's limited transmit lets out on the first two duplicate ACKs,
+    /// so a small window still produces the third.
+    var limitedTransmitAllowance: Int {
+        inRecovery ? 0 : min(duplicateACKs, 2) * mss
     }
 
     /// A retransmission timeout: back to one segment (RFC 5681 §3.1 eq. 4).
@@ -89,8 +133,6 @@ struct CongestionControl {
 
     /// After an idle period the window restarts (RFC 5681 §4.1), no lower than the initial window.
     mutating func restartAfterIdle() {
-        window = min(window, min(10 * mss, max(2 * mss, 65535)))
+        window = min(window, CongestionControl.initialWindow(mss: mss))
     }
 }
-
-import TernWire

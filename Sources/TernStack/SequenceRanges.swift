@@ -60,6 +60,48 @@ struct SequenceRanges {
         return advanced ? reach : nil
     }
 
+    /// Forgets everything before `point`, trimming a range that straddles it.
+    mutating func removeBelow(_ point: SequenceNumber) {
+        while let r = ranges.first, r.start < point {
+            if r.end <= point {
+                ranges.removeFirst()
+            } else {
+                ranges[0].start = point
+                break
+            }
+        }
+        if let m = mostRecent, !ranges.contains(m) { mostRecent = nil }
+    }
+
+    /// Bytes covered by all ranges.
+    var totalBytes: Int {
+        ranges.reduce(0) { $0 + ($1.end - $1.start) }
+    }
+
+    /// The end of the last range.
+    var highestEnd: SequenceNumber? { ranges.last?.end }
+
+    /// Bytes covered within `start..<end`.
+    func coveredBytes(from start: SequenceNumber, to end: SequenceNumber) -> Int {
+        var total = 0
+        for r in ranges {
+            let lower = SequenceNumber.max(r.start, start), upper = SequenceNumber.min(r.end, end)
+            if upper > lower { total += upper - lower }
+        }
+        return total
+    }
+
+    /// The first uncovered stretch at or after `point` that lies below the last range.
+    func nextGap(from point: SequenceNumber) -> (start: SequenceNumber, end: SequenceNumber)? {
+        var cursor = point
+        for r in ranges {
+            if r.end <= cursor { continue }
+            if r.start > cursor { return (cursor, r.start) }
+            cursor = r.end
+        }
+        return nil
+    }
+
     mutating func removeAll() {
         ranges.removeAll()
         mostRecent = nil

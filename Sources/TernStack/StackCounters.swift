@@ -126,6 +126,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case tcpRetransmissions
     case tcpFastRetransmits
     case tcpTimeouts
+    case tcpTailLossProbes
     case tcpResetsSent
     case tcpChallengeACKs
     case tcpPassiveOpens
@@ -156,6 +157,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .tcpRetransmissions: "TCP retransmissions"
         case .tcpFastRetransmits: "TCP fast retransmits"
         case .tcpTimeouts: "TCP retransmission timeouts"
+        case .tcpTailLossProbes: "TCP tail loss probes"
         case .tcpResetsSent: "TCP resets sent"
         case .tcpChallengeACKs: "TCP challenge ACKs"
         case .tcpPassiveOpens: "TCP passive opens"

@@ -43,6 +43,7 @@ extension TCPConnection {
         sendMSS = max(32, min(peerMSS, layer.ourMSS) - (timestampsEnabled ? 12 : 0))
         congestion = CongestionControl(mss: sendMSS, initialSequence: iss,
                                        maximumWindow: 2 * layer.configuration.sendBufferSize)
+        congestion.usesSACK = sackEnabled
     }
 
     /// Prepares a SYN offering every option we support.
@@ -101,7 +102,7 @@ extension TCPConnection {
             takeRTTSample(segment)
             sendUnacknowledged = segment.acknowledgment
             if sendNext < sendUnacknowledged { sendNext = sendUnacknowledged }
-            state = .established
+            state = finQueued ? .finWait1 : .established
             retransmitDeadline = nil
             retransmissionCount = 0
             ackNow = true
@@ -300,17 +301,19 @@ extension TCPConnection {
             return false
         }
         let segmentWindow = Int(segment.header.window) << Int(sendScale)
+        if sackEnabled && !segment.options.sackBlocks.isEmpty {
+            recordSACK(segment.options.sackBlocks, ack: ack)
+            if congestion.inRecovery { detectLostRetransmissions() }
+        }
+        defer { checkSACKLoss(ack: ack) }
 
         if ack <= sendUnacknowledged {
             // RFC 5681's duplicate ACK: nothing new, no data, window unchanged, data outstanding.
             if ack == sendUnacknowledged && segment.payload.isEmpty && !segment.flags.contains(.fin)
                 && segmentWindow == sendWindow && sendMax > sendUnacknowledged {
                 let action = congestion.onDuplicateACK(ack: ack, flight: sendMax - sendUnacknowledged,
-                                                        highestSent: sendMax)
-                if case .retransmit = action {
-                    layer.count(.tcpFastRetransmits)
-                    retransmitFirstSegment()
-                }
+                                                        highestSent: sendMax, sackedBytes: scoreboard.totalBytes)
+                if case .enterRecovery = action { beginRecovery() }
                 layer.needsOutput(self)
             }
         } else {
@@ -322,12 +325,19 @@ extension TCPConnection {
             sendBuffer.consume(dataAcked)
             sendUnacknowledged = ack
             if sendNext < ack { sendNext = ack }
+            scoreboard.removeBelow(ack)
+            if highRetransmitted < ack { highRetransmitted = ack }
             retransmissionCount = 0
             softError = nil
             let action = congestion.onNewACK(ack: ack, acked: dataAcked, flightAfter: sendMax - sendUnacknowledged)
-            if case .retransmit = action { retransmitFirstSegment() }
+            if case .retransmitFirst = action { retransmitFirstSegment() }
+            if !congestion.inRecovery {
+                recoveryRetransmissions.removeAll()
+                lostRetransmissions.removeAll()
+            }
+            probeSent = false
             if sendUnacknowledged == sendMax {
-                if !isPersisting { retransmitDeadline = nil }
+                if timerMode != .persist { retransmitDeadline = nil }
             } else {
                 armRetransmitTimer(restart: true)
             }
@@ -361,8 +371,8 @@ extension TCPConnection {
             maxSendWindow = max(maxSendWindow, segmentWindow)
             sendWL1 = segment.sequence
             sendWL2 = ack
-            if sendWindow > 0 && isPersisting {
-                isPersisting = false
+            if sendWindow > 0 && timerMode == .persist {
+                timerMode = .retransmission
                 retransmitDeadline = nil
                 if sendMax > sendUnacknowledged { armRetransmitTimer(restart: true) }
             }
@@ -371,21 +381,67 @@ extension TCPConnection {
         return true
     }
 
+    /// Adds the peer's SACK blocks to the scoreboard, ignoring any that lie outside what is
+    /// outstanding (D-SACK reports, stale or forged blocks).
+    private func recordSACK(_ blocks: TCPSACKBlocks, ack: SequenceNumber) {
+        let floor = SequenceNumber.max(ack, sendUnacknowledged)
+        for block in blocks where block.left < block.right && block.right <= sendMax && block.right > floor {
+            _ = scoreboard.insert(start: SequenceNumber.max(block.left, floor), end: block.right)
+        }
+    }
+
+    /// Enters SACK recovery from any ACK whose scoreboard shows the first hole lost.
+    private func checkSACKLoss(ack: SequenceNumber) {
+        guard congestion.usesSACK, !congestion.inRecovery, !scoreboard.isEmpty, state.isSynchronized else { return }
+        let action = congestion.onSACK(ack: sendUnacknowledged, flight: sendMax - sendUnacknowledged,
+                                       highestSent: sendMax, sackedBytes: scoreboard.totalBytes)
+        if case .enterRecovery = action { beginRecovery() }
+    }
+
+    /// Fast retransmit: the first unacknowledged segment goes again at once, whatever the
+    /// window (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.3); the rest follows the recovery rules.
+    private func beginRecovery() {
+        layer.count(.tcpFastRetransmits)
+        highRetransmitted = sendUnacknowledged
+        recoveryRetransmissions.removeAll()
+        lostRetransmissions.removeAll()
+        let before = sendMax
+        retransmitFirstSegment()
+        let length = min(sendMax - sendUnacknowledged, payloadLimit)
+        highRetransmitted = sendUnacknowledged + length
+        if congestion.usesSACK {
+            recoveryRetransmissions.append(RetransmissionRecord(start: sendUnacknowledged, end: highRetransmitted,
+                                                                sentBefore: before))
+        }
+        layer.needsOutput(self)
+    }
+
+    /// A retransmission is lost too when data sent after it has been SACKed well beyond it
+    /// (three segments, the duplicate threshold) while it is still missing.
+    private func detectLostRetransmissions() {
+        guard let highest = scoreboard.highestEnd else { return }
+        var kept: [RetransmissionRecord] = []
+        for record in recoveryRetransmissions {
+            let start = SequenceNumber.max(record.start, sendUnacknowledged)
+            if start >= record.end || scoreboard.coveredBytes(from: start, to: record.end) == record.end - start {
+                continue
+            }
+            if highest - record.sentBefore >= 3 * sendMSS {
+                lostRetransmissions.append((start, record.end))
+            } else {
+                kept.append(record)
+            }
+        }
+        recoveryRetransmissions = kept
+    }
+
     /// Enough send space freed to be worth waking the application (a quarter of the buffer).
     private var canQueueMore: Bool {
         sendBuffer.freeSpace >= sendBuffer.capacity / 4
     }
 
-    /// An RTT sample from the echoed timestamp, or from the one timed segment (Karn's
-    /// algorithm: retransmitted segments are never timed).
+    /// An RTT sample from the one timed segment, once it is acknowledged.
     private func takeRTTSample(_ segment: IncomingSegment) {
-        if timestampsEnabled, let ts = segment.options.timestamps, ts.echoReply != 0 {
-            let elapsed = layer.timestampClock(offset: timestampOffset) &- ts.echoReply
-            if elapsed < 1 << 31 {
-                rtt.sample(UInt64(elapsed) * 1_000_000)
-                return
-            }
-        }
         if let timed = timedSegment, segment.acknowledgment > timed.sequence {
             rtt.sample((layer.now - timed.sent).nanosecondCount)
             timedSegment = nil

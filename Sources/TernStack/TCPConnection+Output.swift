@@ -23,7 +23,11 @@ extension TCPConnection {
             congestion.restartAfterIdle()
         }
         var sentSegment = false
-        while sendNextSegment(force: false) { sentSegment = true }
+        if congestion.inRecovery && congestion.usesSACK {
+            sentSegment = sendDuringSACKRecovery()
+        } else {
+            while sendNextSegment(force: false) { sentSegment = true }
+        }
 
         // Data waiting, nothing in flight, and the window will not let it go: probe.
         if sendNext == sendUnacknowledged && unsentBytes > 0 && retransmitDeadline == nil {
@@ -38,10 +42,86 @@ extension TCPConnection {
         return max(0, sendBuffer.count - min(outstanding, sendBuffer.count))
     }
 
+    /// RFC 6675 loss recovery: while the estimate of bytes in the network (`pipe`) is
+    /// below the congestion window, resend the next hole the scoreboard shows, else new data.
+    private func sendDuringSACKRecovery() -> Bool {
+        var sent = false
+        while true {
+            let pipe = recoveryPipe()
+            guard pipe < congestion.window else { break }
+            if let lost = nextLostRetransmission() {
+                let length = min(lost.end - lost.start, payloadLimit)
+                retransmitInRecovery(at: lost.start, length: length)
+                if lost.start + length < lost.end { lostRetransmissions.insert((lost.start + length, lost.end), at: 0) }
+                sent = true
+                continue
+            }
+            let from = SequenceNumber.max(highRetransmitted, sendUnacknowledged)
+            if let hole = scoreboard.nextGap(from: from) {
+                let length = min(hole.end - hole.start, payloadLimit, sendBuffer.count - (hole.start - sendUnacknowledged))
+                guard length > 0 else { break }
+                retransmitInRecovery(at: hole.start, length: length)
+                highRetransmitted = hole.start + length
+                sent = true
+                continue
+            }
+            guard sendNextSegment(force: false, pipe: pipe) else { break }
+            sent = true
+        }
+        return sent
+    }
+
+    /// Resends a hole during recovery and remembers it, to notice if it is lost again.
+    private func retransmitInRecovery(at start: SequenceNumber, length: Int) {
+        sendDataSegment(at: start, length: length, fin: false)
+        if recoveryRetransmissions.count >= 256 { recoveryRetransmissions.removeFirst() }
+        recoveryRetransmissions.append(RetransmissionRecord(start: start, end: start + length, sentBefore: sendMax))
+    }
+
+    /// The first range known lost again that is still missing (trimmed to what is).
+    private func nextLostRetransmission() -> (start: SequenceNumber, end: SequenceNumber)? {
+        while !lostRetransmissions.isEmpty {
+            var range = lostRetransmissions.removeFirst()
+            if range.start < sendUnacknowledged { range.start = sendUnacknowledged }
+            guard range.start < range.end else { continue }
+            if let gap = scoreboard.nextGap(from: range.start), gap.start < range.end {
+                return (gap.start, SequenceNumber.min(gap.end, range.end))
+            }
+            if scoreboard.highestEnd.map({ $0 <= range.start }) ?? true { return range }
+        }
+        return nil
+    }
+
+    /// RFC 6675's estimate of the bytes in the network: everything outstanding, less what
+    /// the peer SACKed, less the holes below the highest SACK (taken as lost), plus what of
+    /// those holes was retransmitted.
+    func recoveryPipe() -> Int {
+        let outstanding = sendMax - sendUnacknowledged
+        guard let highest = scoreboard.highestEnd else { return outstanding }
+        let sacked = scoreboard.totalBytes
+        let lost = (highest - sendUnacknowledged) - sacked
+        let retransmittedEnd = SequenceNumber.min(highRetransmitted, highest)
+        var retransmitted = 0
+        if retransmittedEnd > sendUnacknowledged {
+            retransmitted = (retransmittedEnd - sendUnacknowledged)
+                - scoreboard.coveredBytes(from: sendUnacknowledged, to: retransmittedEnd)
+        }
+        return max(0, outstanding - sacked - lost + retransmitted)
+    }
+
+    /// Payload that fits in one segment beside the options it will carry: SACK blocks
+    /// take room from data, as the MSS counts options too (RFC 6691).
+    var payloadLimit: Int {
+        guard sackEnabled && !outOfOrder.isEmpty else { return sendMSS }
+        let blocks = min(outOfOrder.ranges.count, timestampsEnabled ? 3 : 4)
+        return max(1, sendMSS - 4 - 8 * blocks)
+    }
+
     /// Sends one segment if the rules allow; returns whether it did. `force` overrides
     /// Nagle and sender SWS avoidance (the persist timer's last resort for tiny windows).
+    /// `pipe`, during SACK recovery, replaces the bytes outstanding in the congestion check.
     @discardableResult
-    func sendNextSegment(force: Bool) -> Bool {
+    func sendNextSegment(force: Bool, pipe: Int? = nil) -> Bool {
         let outstanding = sendNext - sendUnacknowledged
         let buffered = sendBuffer.count
         let unsent = max(0, buffered - min(outstanding, buffered))
@@ -49,12 +129,14 @@ extension TCPConnection {
         let wantFIN = finQueued && !finSent
         guard unsent > 0 || wantFIN else { return false }
 
-        let window = min(sendWindow, congestion.window)
-        let usable = window - outstanding
-        let length = min(unsent, sendMSS, max(0, usable))
+        let congestionRoom = pipe.map { congestion.window - $0 }
+            ?? (congestion.window + congestion.limitedTransmitAllowance - outstanding)
+        let usable = min(sendWindow - outstanding, congestionRoom)
+        let mss = payloadLimit
+        let length = min(unsent, mss, max(0, usable))
         let fin = wantFIN && length == unsent
         guard length > 0 || fin else { return false }
-        if length < sendMSS && !fin && !force {
+        if length < mss && !fin && !force {
             // Nagle (RFC 896): a small segment waits while data is unacknowledged.
             // Sender SWS avoidance (RFC 1122 §4.2.3.4): a small segment goes only if it
             // empties the buffer or fills half the largest window the peer offered.
@@ -85,16 +167,20 @@ extension TCPConnection {
             payloadLength: length) { payload in
                 if let base = payload.baseAddress { self.sendBuffer.copy(from: offset, length: length, to: base) }
             }
-        if case .failed = outcome { return }
+        if case .failed = outcome {
+            // As good as lost on the wire: the retransmission timer will bring it back.
+            if retransmitDeadline == nil || timerMode == .persist { armRetransmitTimer(restart: true) }
+            return
+        }
         if isRetransmission {
             layer.count(.tcpRetransmissions)
             if let timed = timedSegment, timed.sequence >= sequence { timedSegment = nil }
-        } else if !timestampsEnabled && timedSegment == nil && length > 0 {
+        } else if timedSegment == nil && length > 0 {
             timedSegment = (sequence, layer.now)
         }
         acknowledgmentSent(edge: edge)
-        if retransmitDeadline == nil || isPersisting {
-            isPersisting = false
+        // The probe timeout counts from the most recent transmission (RFC 8985 §7.2).
+        if retransmitDeadline == nil || timerMode == .persist || (timerMode == .tailLossProbe && !isRetransmission) {
             armRetransmitTimer(restart: true)
         }
     }
@@ -104,7 +190,7 @@ extension TCPConnection {
         let outstanding = sendMax - sendUnacknowledged
         guard outstanding > 0 else { return }
         let dataOutstanding = min(outstanding, sendBuffer.count)
-        let length = min(dataOutstanding, sendMSS)
+        let length = min(dataOutstanding, payloadLimit)
         let fin = finQueued && length == sendBuffer.count && outstanding > sendBuffer.count
         sendDataSegment(at: sendUnacknowledged, length: length, fin: fin)
         let end = sendUnacknowledged + length + (fin ? 1 : 0)
@@ -133,18 +219,20 @@ extension TCPConnection {
         if isRetransmission {
             layer.count(.tcpRetransmissions)
             timedSegment = nil
-        } else if !timestampsEnabled {
+        } else {
             timedSegment = (iss, layer.now)
         }
         if isAck { acknowledgmentSent(edge: receiveNext + Int(window)) }
         armRetransmitTimer(restart: true)
     }
 
-    /// A segment with no data that acknowledges what we have received.
+    /// A segment with no data that acknowledges what we have received. It carries the
+    /// highest sequence number sent: after a timeout `sendNext` has gone back, and an ACK
+    /// numbered below what the peer already holds would be refused as a duplicate.
     func sendACK() {
         let (window, edge) = windowToAdvertise()
         let outcome = layer.emitSegment(
-            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sendNext,
+            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sendMax,
             acknowledgment: receiveNext, flags: .ack, window: window, options: segmentOptions(),
             payloadLength: 0) { _ in }
         if case .failed = outcome { return }

@@ -21,7 +21,11 @@ extension TCPConnection {
         }
         if let due = retransmitDeadline, due <= now {
             retransmitDeadline = nil
-            if isPersisting { persistTimeout() } else { retransmissionTimeout() }
+            switch timerMode {
+            case .persist: persistTimeout()
+            case .tailLossProbe: tailLossProbe()
+            case .retransmission: retransmissionTimeout()
+            }
         }
         guard state != .closed && state != .timeWait else { return }
         if let due = lingerDeadline, due <= now {
@@ -35,10 +39,53 @@ extension TCPConnection {
         }
     }
 
+    /// Arms the retransmit timer: a tail loss probe first when RFC 8985 §7.2 allows one
+    /// (SACK, an RTT estimate, not in recovery, no probe outstanding), else the RTO.
     func armRetransmitTimer(restart: Bool) {
         guard restart || retransmitDeadline == nil else { return }
-        retransmitDeadline = layer.now + .nanoseconds(Int64(clamping: rtt.timeout))
+        var timeout = rtt.timeout
+        timerMode = .retransmission
+        if sackEnabled && !probeSent && !congestion.inRecovery && state.isSynchronized, let srtt = rtt.smoothed {
+            // PTO = 2·SRTT, at least 10 ms as Linux; with one segment in flight the peer
+            // may be holding a delayed ACK, so allow for that too.
+            var probe = max(2 * srtt, 10_000_000)
+            if sendMax - sendUnacknowledged <= sendMSS {
+                probe += layer.configuration.delayedACKTimeout.nanosecondCount + 10_000_000
+            }
+            if probe < timeout {
+                timeout = probe
+                timerMode = .tailLossProbe
+            }
+        }
+        retransmitDeadline = layer.now + .nanoseconds(Int64(clamping: timeout))
         layer.scheduleTimer(self)
+    }
+
+    /// Sends new data, or resends the last segment, so that a loss at the tail of a flight
+    /// shows up in a SACK instead of waiting for the retransmission timeout.
+    private func tailLossProbe() {
+        probeSent = true
+        guard state.isSynchronized, sendMax > sendUnacknowledged else { return }
+        layer.count(.tcpTailLossProbes)
+        let room = sendWindow - (sendNext - sendUnacknowledged)
+        if unsentBytes > 0 && room > 0 && sendNext == sendMax {
+            // New data, regardless of the congestion window: one segment to draw an ACK.
+            let length = min(unsentBytes, payloadLimit, room)
+            let sequence = sendNext
+            sendDataSegment(at: sequence, length: length, fin: false)
+            sendNext = sequence + length
+            sendMax = sendNext
+        } else if let hole = scoreboard.nextGap(from: sendUnacknowledged) {
+            // SACKs already show a hole: resend its start.
+            sendDataSegment(at: hole.start, length: min(hole.end - hole.start, payloadLimit), fin: false)
+        } else {
+            // Resend the last segment.
+            let dataEnd = sendUnacknowledged + min(sendMax - sendUnacknowledged, sendBuffer.count)
+            let start = SequenceNumber.max(sendUnacknowledged, dataEnd - payloadLimit)
+            let fin = finQueued && !finAcknowledged && sendMax > dataEnd
+            sendDataSegment(at: start, length: dataEnd - start, fin: fin)
+        }
+        armRetransmitTimer(restart: true)
     }
 
     func armDelayedACK() {
@@ -50,14 +97,14 @@ extension TCPConnection {
     /// The persist timer (RFC 9293 §3.8.6.1): probes a closed window with exponential
     /// backoff for as long as the peer keeps answering.
     func armPersistTimer() {
-        isPersisting = true
+        timerMode = .persist
         let interval = min(max(rtt.timeout, 200_000_000) << min(persistBackoff, 20), 60_000_000_000)
         retransmitDeadline = layer.now + .nanoseconds(Int64(clamping: interval))
         layer.scheduleTimer(self)
     }
 
     private func persistTimeout() {
-        isPersisting = false
+        timerMode = .retransmission
         guard state.isSynchronized, unsentBytes > 0 || (finQueued && sendNext == sendUnacknowledged) else { return }
         if sendWindow > 0 {
             // A window too small for the SWS rules: send what fits rather than wait forever.
@@ -98,21 +145,28 @@ extension TCPConnection {
             congestion.onTimeout(flight: sendMax - sendUnacknowledged, highestSent: sendMax)
             rtt.backOff()
             timedSegment = nil
+            // Go back to the first unacknowledged byte; the peer may have reneged on what it
+            // SACKed (RFC 6675 §5.1), so the scoreboard starts over.
             sendNext = sendUnacknowledged
+            scoreboard.removeAll()
+            highRetransmitted = sendUnacknowledged
+            recoveryRetransmissions.removeAll()
+            lostRetransmissions.removeAll()
             armRetransmitTimer(restart: true)
             layer.needsOutput(self)
         }
     }
 
-    /// Frees both buffers and stops every timer: the connection is over.
-    func releaseEverything() {
+    /// Frees the buffers and stops every timer: the connection is over. Data received in
+    /// order stays readable after a normal close; a reset discards it, as BSD sockets do.
+    func releaseEverything(keepReceivedData: Bool) {
         sendBuffer.discardAll()
-        receiveBuffer.discardAll()
+        if !keepReceivedData { receiveBuffer.discardAll() }
         outOfOrder.removeAll()
         retransmitDeadline = nil
         delayedACKDeadline = nil
         lingerDeadline = nil
         bufferReleaseDeadline = nil
-        isPersisting = false
+        timerMode = .retransmission
     }
 }

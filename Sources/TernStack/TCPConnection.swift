@@ -29,6 +29,24 @@ extension TCPConnectionDelegate {
 /// closes, `abort` resets; readiness comes through the `delegate`. The state machine
 /// itself lives in the extensions `TCPConnection+Input`, `+Output` and `+Timers`.
 public final class TCPConnection {
+    /// The jobs the retransmit timer takes turns at.
+    enum RetransmitTimerMode {
+        /// RFC 6298 retransmission timeout.
+        case retransmission
+        /// Zero-window probe (RFC 9293 §3.8.6.1).
+        case persist
+        /// Tail loss probe (RFC 8985 §7): resend the last segment to draw a SACK.
+        case tailLossProbe
+    }
+
+    /// A hole retransmitted during recovery and the highest sequence sent at the time: if
+    /// data sent after it is SACKed while it is still missing, it was lost again.
+    struct RetransmissionRecord {
+        var start: SequenceNumber
+        var end: SequenceNumber
+        var sentBefore: SequenceNumber
+    }
+
     /// Events waiting to be delivered to the delegate.
     struct Events: OptionSet {
         let rawValue: UInt8
@@ -108,17 +126,30 @@ public final class TCPConnection {
     // MARK: Loss recovery
     var congestion: CongestionControl
     var rtt: RTTEstimator
-    /// A segment being timed when timestamps are off (Karn's algorithm: never a retransmitted one).
+    /// The segment being timed for an RTT sample (Karn's algorithm: never a retransmitted
+    /// one). Timed on the engine's clock rather than with timestamps, whose millisecond
+    /// ticks are too coarse for a link with a round trip of microseconds.
     var timedSegment: (sequence: SequenceNumber, sent: Instant)?
+    /// Retransmissions made during the current SACK recovery, to notice when one is lost
+    /// too (the idea of RACK, RFC 8985, with sequence order standing in for send time).
+    var recoveryRetransmissions: [RetransmissionRecord] = []
+    /// Ranges whose retransmission was lost, to resend first.
+    var lostRetransmissions: [(start: SequenceNumber, end: SequenceNumber)] = []
+    /// A tail loss probe was sent and no new data has been acknowledged since.
+    var probeSent = false
     /// Consecutive retransmission timeouts.
     var retransmissionCount = 0
+    /// What the peer has SACKed above `sendUnacknowledged` (the RFC 6675 scoreboard).
+    var scoreboard: SequenceRanges
+    /// Everything below this has been retransmitted in the current recovery (RFC 6675 HighRxt).
+    var highRetransmitted = SequenceNumber(0)
     /// A soft error (ICMP) to report if the connection later times out (RFC 1122 §4.2.3.9).
     var softError: SocketError?
 
     // MARK: Timers (see TCPConnection+Timers)
     var retransmitDeadline: Instant?
-    /// The retransmit timer is probing a zero window rather than timing out data.
-    var isPersisting = false
+    /// What the retransmit timer does when it fires.
+    var timerMode = RetransmitTimerMode.retransmission
     /// Unanswered zero-window probes so far: each doubles the probe interval.
     var persistBackoff = 0
     var delayedACKDeadline: Instant?
@@ -162,6 +193,7 @@ public final class TCPConnection {
         self.sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
         self.receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
         self.outOfOrder = SequenceRanges(limit: configuration.maximumOutOfOrderRanges)
+        self.scoreboard = SequenceRanges(limit: configuration.maximumOutOfOrderRanges)
         self.sendMSS = 536
         self.congestion = CongestionControl(mss: 536, initialSequence: iss,
                                             maximumWindow: 2 * configuration.sendBufferSize)
@@ -205,7 +237,13 @@ public final class TCPConnection {
             ackNow = true
             layer.needsOutput(self)
         }
-        if receiveBuffer.isEmpty && outOfOrder.isEmpty { layer.scheduleBufferRelease(self) }
+        if receiveBuffer.isEmpty && outOfOrder.isEmpty {
+            if state == .closed || state == .timeWait {
+                receiveBuffer.releaseIfEmpty()
+            } else {
+                layer.scheduleBufferRelease(self)
+            }
+        }
     }
 
     // MARK: - Writing
@@ -263,10 +301,12 @@ public final class TCPConnection {
     /// Half-close: no more data from us; a FIN follows what is buffered. Reading goes on.
     public func shutdownWrite() {
         switch state {
-        case .synSent:
+        case .synSent where sendBuffer.isEmpty:
+            // Nothing to deliver: the connection attempt is simply abandoned.
             layer.terminate(self, error: nil, notify: false)
-        case .synReceived:
-            // The FIN waits for the handshake to finish; establishment moves to FIN-WAIT-1.
+        case .synSent, .synReceived:
+            // The FIN waits for the handshake (and the data queued before it); establishment
+            // moves to FIN-WAIT-1.
             finQueued = true
         case .established:
             finQueued = true

@@ -304,7 +304,7 @@ final class TCPLayer {
             listener.halfOpenEnded()
             connection.listener = nil
         }
-        connection.releaseEverything()
+        connection.releaseEverything(keepReceivedData: error == nil)
         if error != nil { count(.tcpConnectionsFailed) }
         if notify { connection.post(.closed) }
     }

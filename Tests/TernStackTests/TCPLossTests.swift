@@ -2,11 +2,14 @@ import Testing
 @testable import TernStack
 import TernWire
 
+/// A peer that offers timestamps but not SACK: classic NewReno recovery, no tail loss probes.
+let withoutSACK = TCPOptions(maximumSegmentSize: 1460, windowScale: 7, timestamps: TCPTimestamps(value: 5000, echoReply: 0))
+
 @Suite("TCP loss recovery")
 struct TCPLossTests {
     @Test("unacknowledged data is retransmitted with exponential backoff, then the connection gives up")
     func retransmissionBackoff() throws {
-        let c = try Established(configure: { $0.tcp.maximumRetransmissions = 4 })
+        let c = try Established(configure: { $0.tcp.maximumRetransmissions = 4 }, synOptions: withoutSACK)
         _ = [UInt8](repeating: 1, count: 100).withUnsafeBytes { c.connection.send($0) }
         c.host.stack.poll(now: c.host.now)
         _ = c.sentData()
@@ -26,22 +29,22 @@ struct TCPLossTests {
 
     @Test("RTT samples bring the timeout down to its minimum")
     func rttEstimation() throws {
-        var c = try Established()
+        let c = try Established()
         for i in 0..<5 {
             _ = [UInt8](repeating: 1, count: 10).withUnsafeBytes { c.connection.send($0) }
             c.host.stack.poll(now: c.host.now)
-            let sent = try #require(c.host.log.take().first?.tcp)
+            _ = c.host.log.take()
             c.host.advance(by: .milliseconds(2))
-            c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: c.ourNext &+ UInt32(10 * (i + 1)),
-                                      flags: .ack, options: c.peer.options(echo: sent.options.timestamps?.value ?? 0)))
+            c.peerAcks(c.ourNext &+ UInt32(10 * (i + 1)))
         }
+        // The handshake took no time; five 2 ms samples pull the average up by 1/8 each.
+        #expect(c.connection.rtt.smoothed.map { $0 > 500_000 && $0 < 2_000_000 } == true)
         #expect(c.connection.rtt.timeout == 200_000_000, "clamped to the 200 ms minimum")
-        c.ourNext &+= 50
     }
 
     @Test("three duplicate ACKs trigger a fast retransmit and NewReno recovery")
     func fastRetransmit() throws {
-        let c = try Established()
+        let c = try Established(synOptions: withoutSACK)
         let data = [UInt8](repeating: 3, count: 10 * 1448)
         _ = data.withUnsafeBytes { c.connection.send($0) }
         c.host.stack.poll(now: c.host.now)
@@ -63,9 +66,83 @@ struct TCPLossTests {
         #expect(c.host.stack.counters[.tcpTimeouts] == 0)
     }
 
+    @Test("SACK recovery resends every hole the scoreboard shows, without waiting a round trip each")
+    func sackRecovery() throws {
+        let c = try Established()
+        _ = [UInt8](repeating: 3, count: 10 * 1448).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        #expect(c.sentData().count == 10)
+        // Segments 0, 3 and 6 are lost; the peer SACKs 1–2, 4–5 and 7–9.
+        let base = c.ourNext
+        func block(_ from: UInt32, _ to: UInt32) -> TCPSACKBlock {
+            TCPSACKBlock(left: SequenceNumber(base &+ from * 1448), right: SequenceNumber(base &+ to * 1448))
+        }
+        var options = c.peer.options()
+        options.sackBlocks = TCPSACKBlocks([block(1, 3)])
+        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base, flags: .ack, options: options))
+        options.sackBlocks = TCPSACKBlocks([block(4, 6), block(1, 3)])
+        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base, flags: .ack, options: options))
+        options.sackBlocks = TCPSACKBlocks([block(7, 10), block(4, 6), block(1, 3)])
+        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base, flags: .ack, options: options))
+        let resent = c.sentData().map { ($0.sequence &- base) / 1448 }
+        #expect(resent == [0, 3, 6], "all three holes within one round trip")
+        #expect(c.connection.congestion.inRecovery)
+        c.peerAcks(base &+ 10 * 1448)
+        #expect(!c.connection.congestion.inRecovery)
+        #expect(c.host.stack.counters[.tcpTimeouts] == 0)
+    }
+
+    @Test("a lost retransmission is noticed from later SACKs and sent again without a timeout")
+    func lostRetransmission() throws {
+        let c = try Established()
+        let base = c.ourNext
+        _ = [UInt8](repeating: 3, count: 40 * 1448).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        _ = c.sentData()
+        var options = c.peer.options()
+        func sack(upTo segments: UInt32) {
+            options.sackBlocks = TCPSACKBlocks([TCPSACKBlock(left: SequenceNumber(base &+ 1448),
+                                                             right: SequenceNumber(base &+ segments * 1448))])
+            c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base, flags: .ack, options: options))
+        }
+        sack(upTo: 5)
+        let first = c.sentData()
+        #expect(first.first?.sequence == base, "fast retransmit of segment 0")
+        // Segment 0's retransmission is lost too; SACKs of data sent after it keep coming.
+        var again = false
+        for n in UInt32(6)...14 {
+            sack(upTo: n)
+            if c.sentData().contains(where: { $0.sequence == base }) { again = true }
+        }
+        #expect(again, "segment 0 resent once later data is SACKed beyond it")
+        #expect(c.host.stack.counters[.tcpTimeouts] == 0)
+    }
+
+    @Test("a tail loss probe draws out the loss of the last segments before the RTO")
+    func tailLossProbe() throws {
+        let c = try Established()
+        // Establish an RTT estimate of 1 ms.
+        _ = [UInt8](repeating: 1, count: 10).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        _ = c.sentData()
+        c.host.advance(by: .milliseconds(1))
+        c.peerAcks(c.ourNext &+ 10)
+        let base = c.ourNext &+ 10
+        _ = [UInt8](repeating: 2, count: 4 * 1448).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        #expect(c.sentData().count == 4)
+        // No ACK at all: the probe comes after 2·SRTT (at least 10 ms), well before the 200 ms RTO.
+        c.host.advance(by: .milliseconds(20))
+        let probe = c.sentData()
+        #expect(probe.count == 1)
+        #expect(probe.first?.sequence == base &+ 3 * 1448, "the last segment again")
+        #expect(c.host.stack.counters[.tcpTailLossProbes] == 1)
+        #expect(c.host.stack.counters[.tcpTimeouts] == 0)
+    }
+
     @Test("a timeout collapses the window to one segment and resends from the first lost byte")
     func goBackAfterTimeout() throws {
-        let c = try Established()
+        let c = try Established(synOptions: withoutSACK)
         _ = [UInt8](repeating: 4, count: 5 * 1448).withUnsafeBytes { c.connection.send($0) }
         c.host.stack.poll(now: c.host.now)
         #expect(c.sentData().count == 5)
