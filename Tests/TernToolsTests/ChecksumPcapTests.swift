@@ -166,6 +166,47 @@ struct ChecksumPcapTests {
         #expect(Self.checked(findings).filter { $0.frames.count > 1 }.map(\.frames) == [[29, 30, 31]])
     }
 
+    /// An Ethernet frame carrying one IPv4 fragment of a UDP datagram.
+    static func fragmentFrame(offset: Int, more: Bool, headerLength: Int, payload: [UInt8]) throws -> [UInt8] {
+        let header = IPv4Header(headerLength: headerLength, totalLength: UInt16(headerLength + payload.count),
+                                identification: 77, flags: more ? .moreFragments : [], fragmentOffset: UInt16(offset / 8),
+                                timeToLive: 64, protocol: .udp, source: IPv4Address(192, 0, 2, 1),
+                                destination: IPv4Address(192, 0, 2, 2))
+        var frame = [UInt8](repeating: 0, count: 14 + headerLength + payload.count)
+        frame[12] = 0x08
+        let options = [UInt8](repeating: 1, count: headerLength - 20)   // NOPs
+        _ = try frame.withUnsafeMutableBytes { buffer in
+            try options.withUnsafeBytes { try header.write(to: UnsafeMutableRawBufferPointer(rebasing: buffer[14...]), options: $0) }
+        }
+        frame.replaceSubrange((14 + headerLength)..., with: payload)
+        return frame
+    }
+
+    @Test("fragments that add up to more than an IPv4 datagram holds are reported, not trusted")
+    func oversizedReassembly() throws {
+        var first = [UInt8](repeating: 0xAB, count: 32_768)
+        first[4] = 0xFF   // UDP length field: 0xFFEB = 65,515
+        first[5] = 0xEB
+        let frames = [
+            try Self.fragmentFrame(offset: 0, more: true, headerLength: 60, payload: first),
+            try Self.fragmentFrame(offset: 32_768, more: false, headerLength: 20, payload: [UInt8](repeating: 0xCD, count: 32_747)),
+        ]
+        let file = try PcapFile(bytes: PcapBytes.make(linkType: 1, records: frames.map { ($0, $0.count) }), name: "big")
+        let findings = PcapChecksumScan.run(file)
+        let notChecked = findings.compactMap { if case .notChecked(let f, let r) = $0 { (f, r) } else { nil } }
+        #expect(notChecked.map(\.0) == [[1, 2]])
+        #expect(notChecked.first?.1 == "fragments add up to more than the 65,535 bytes an IPv4 datagram can hold")
+        #expect(Self.checked(findings).isEmpty)
+    }
+
+    @Test("a fragment reaching past the largest datagram is reported on its own")
+    func fragmentPastEnd() throws {
+        let frame = try Self.fragmentFrame(offset: 65_000, more: false, headerLength: 20, payload: [UInt8](repeating: 0, count: 600))
+        let findings = PcapChecksumScan.run(try PcapFile(bytes: PcapBytes.make(linkType: 1, records: [(frame, frame.count)]), name: "f"))
+        let reasons = findings.compactMap { if case .notChecked(_, let r) = $0 { r } else { nil } }
+        #expect(reasons == ["fragment at offset 65000 with 600 bytes reaches past the largest IPv4 datagram"])
+    }
+
     @Test("a file that ends inside a record keeps the records before it")
     func truncatedFile() throws {
         let bytes = try FileInput.bytes(atPath: Fixtures.checksumData + "/capture.pcap")

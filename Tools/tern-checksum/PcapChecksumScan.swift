@@ -94,9 +94,13 @@ struct PcapChecksumScan {
     /// Rebuilds the datagram as one unfragmented frame and checks that.
     private mutating func checkReassembled(_ datagram: FragmentReassembly.Datagram) {
         var header = datagram.header
+        guard let totalLength = UInt16(exactly: header.headerLength + datagram.payload.count) else {
+            findings.append(.notChecked(frames: datagram.frames, reason: "fragments add up to more than the 65,535 bytes an IPv4 datagram can hold"))
+            return
+        }
         header.flags.remove(.moreFragments)
         header.fragmentOffset = 0
-        header.totalLength = UInt16(header.headerLength + datagram.payload.count)
+        header.totalLength = totalLength
         var frame = [UInt8](repeating: 0, count: EthernetHeader.size + header.headerLength + datagram.payload.count)
         let written: Bool = frame.withUnsafeMutableBytes { buffer in
             let ethernet = EthernetHeader(destination: MACAddress(rawValue: 0), source: MACAddress(rawValue: 0), etherType: .ipv4)
