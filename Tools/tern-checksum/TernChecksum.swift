@@ -1,6 +1,5 @@
 import ArgumentParser
 import TernToolSupport
-import TernWire
 
 /// `tern-checksum`: validates TCP and UDP checksums offline.
 struct TernChecksum: ParsableCommand {
