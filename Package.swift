@@ -6,9 +6,9 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-/// A command-line companion under Tools/NAME.
-func tool(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
-    .executableTarget(name: name, dependencies: dependencies, path: "Tools/\(name)", swiftSettings: strict)
+/// A command-line companion under Tools/NAME; `exclude` lists non-source files beside it.
+func tool(_ name: String, _ dependencies: [Target.Dependency], exclude: [String] = []) -> Target {
+    .executableTarget(name: name, dependencies: dependencies, path: "Tools/\(name)", exclude: exclude, swiftSettings: strict)
 }
 
 let package = Package(
@@ -50,13 +50,13 @@ let package = Package(
             swiftSettings: strict),
 
         // Tools: clients and learning companions (SPEC §4). They may use Foundation.
-        .target(name: "TernToolSupport", dependencies: ["TernWire"], path: "Tools/TernToolSupport", swiftSettings: strict),
+        .target(name: "TernToolSupport", dependencies: ["TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tools/TernToolSupport", swiftSettings: strict),
         tool("tern-chat", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-time", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-get", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-checksum", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-subnet", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        tool("tern-route", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")]),
+        tool("tern-route", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")], exclude: ["examples"]),
         tool("tern-words", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-microbench", ["TernWire"]),
 
@@ -64,5 +64,7 @@ let package = Package(
         .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink"], swiftSettings: strict),
         .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
         .testTarget(name: "TernServicesTests", dependencies: ["TernServices", "TernStack", "TernWire"], swiftSettings: strict),
+        // The learning companions' logic, tested in process; test data under Tests/Data.
+        .testTarget(name: "TernToolsTests", dependencies: ["tern-checksum", "tern-subnet", "tern-route", "TernToolSupport", "TernWire"], swiftSettings: strict),
     ]
 )

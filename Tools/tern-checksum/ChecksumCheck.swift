@@ -1,0 +1,64 @@
+import TernWire
+
+/// The checksum of one TCP segment or UDP datagram, recomputed and checked the way a
+/// receiver checks it, with TernWire's `InternetChecksum` and pseudo-header.
+struct ChecksumCheck: Equatable, Sendable {
+    /// The value in the checksum field.
+    var stored: UInt16
+    /// What the sender should have put there: the checksum over the pseudo-header and the
+    /// bytes with the field zeroed (for UDP, a computed 0 is sent as 0xFFFF).
+    var computed: UInt16
+    /// Whether the pseudo-header and the bytes, stored checksum included, sum to zero. This is
+    /// `stored == computed`, except that 0x0000 and 0xFFFF both mean zero in one's complement.
+    var isValid: Bool
+    /// UDP only: the field is 0, meaning the sender computed no checksum (RFC 768).
+    var isAbsent: Bool
+
+    /// Byte offset of the checksum field in a TCP header.
+    static let tcpField = 16
+    /// Byte offset of the checksum field in a UDP header.
+    static let udpField = 6
+
+    /// Checks a whole TCP segment (header and payload). Nil when `segment` is too short to
+    /// hold the checksum field.
+    static func tcp(_ segment: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
+        compute(segment, field: tcpField, protocol: .tcp, source: source, destination: destination)
+    }
+
+    /// Checks a whole UDP datagram (header and data, as long as its length field says). Nil
+    /// when `datagram` is too short to hold the checksum field.
+    static func udp(_ datagram: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
+        guard var check = compute(datagram, field: udpField, protocol: .udp, source: source, destination: destination)
+        else { return nil }
+        if check.computed == 0 { check.computed = 0xFFFF }
+        if check.stored == 0 {
+            check.isAbsent = true
+            check.isValid = true
+        }
+        return check
+    }
+
+    /// Checks `bytes` as a TCP segment held in an array.
+    static func tcp(_ segment: [UInt8], source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
+        segment.withUnsafeBytes { tcp($0, source: source, destination: destination) }
+    }
+
+    private static func compute(_ bytes: UnsafeRawBufferPointer, field: Int, protocol proto: IPProtocol,
+                                source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
+        guard bytes.count >= field + 2, bytes.count <= Int(UInt16.max) else { return nil }
+        let stored = UInt16(bytes[field]) << 8 | UInt16(bytes[field + 1])
+
+        // What the sender does: sum the pseudo-header and the bytes with the field zeroed.
+        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                protocol: proto, length: bytes.count)
+        sum.add(UnsafeRawBufferPointer(rebasing: bytes[0..<field]))
+        sum.add(UInt16(0))
+        sum.add(UnsafeRawBufferPointer(rebasing: bytes[(field + 2)...]))
+
+        // What the receiver does: sum everything, the stored checksum included; zero is good.
+        var whole = InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                  protocol: proto, length: bytes.count)
+        whole.add(bytes)
+        return ChecksumCheck(stored: stored, computed: sum.value, isValid: whole.value == 0, isAbsent: false)
+    }
+}
