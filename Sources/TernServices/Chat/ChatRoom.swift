@@ -247,6 +247,7 @@ public struct ChatRoom {
     }
 
     private mutating func finish() -> [ChatRoomAction] {
+        broadcastPendingLeaves()
         var result = actions
         for id in flushOrder where clients[id] != nil {
             result.append(.flush(id))

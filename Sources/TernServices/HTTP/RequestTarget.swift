@@ -4,6 +4,11 @@ struct RequestTarget: Equatable {
     var path: String
     var query: String?
 
+    init(path: String, query: String?) {
+        self.path = path
+        self.query = query
+    }
+
     /// Accepts origin-form (`/path?query`) and absolute-form (`http://host/path?query`, the
     /// host ignored); rejects the asterisk and authority forms (only OPTIONS and CONNECT use
     /// them, and those are not allowed) and fragments.
