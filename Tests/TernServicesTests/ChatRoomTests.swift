@@ -273,6 +273,43 @@ private func framed(_ text: String) -> [UInt8] {
         #expect(h.room.unsentByteCount(for: ChatClientID(3)) == 0)
     }
 
+    /// The leave of one dropped slow reader can overflow another's backlog; that one is
+    /// dropped too and its leave follows.
+    @Test func slowReaderDropsCascade() throws {
+        var h = ChatHarness(limits: ChatRoomLimits(maximumUnsentBytes: 200))
+        h.connect(1, 2, 3)
+        h.send(1, .hello(nick: "talker"))
+        h.send(2, .hello(nick: "s1"))
+        h.send(3, .hello(nick: "s2"))
+        h.stalled = [ChatClientID(2), ChatClientID(3)]
+        let chatSize = try ChatPacket.chat(nick: "talker", message: "x").framed().count
+        while h.room.unsentByteCount(for: ChatClientID(2)) + chatSize <= 200 {
+            h.send(1, .chat(nick: nil, message: "x"))
+        }
+        // s2 reads a little: the next chat then fits its backlog exactly, s1's leave does not.
+        let excess = h.room.unsentByteCount(for: ChatClientID(3)) - (200 - chatSize)
+        #expect(h.room.drainOutput(for: ChatClientID(3)) { min($0.count, excess) } == excess)
+        h.send(1, .chat(nick: nil, message: "x"))
+        #expect(h.aborted == [ChatClientID(2), ChatClientID(3)])
+        let tail = Array(h.received(1).suffix(3))
+        #expect(tail == [.chat(nick: "talker", message: "x"), .leave(nick: "s1"), .leave(nick: "s2")])
+        #expect(h.room.nicks == ["talker"])
+    }
+
+    @Test func fanOutToManyClientsKeepsOrder() {
+        var h = ChatHarness()
+        for raw in UInt64(1)...200 {
+            h.connect(raw)
+            h.send(raw, .hello(nick: "u\(raw)"))
+        }
+        h.inbox = [:]
+        h.send(7, .chat(nick: nil, message: "one"))
+        h.send(9, .chat(nick: nil, message: "two"))
+        for raw in UInt64(1)...200 {
+            #expect(h.received(raw) == [.chat(nick: "u7", message: "one"), .chat(nick: "u9", message: "two")])
+        }
+    }
+
     @Test func partialDrainsKeepTheRestQueued() {
         var h = joined("alice", "bob")
         h.stalled.insert(ChatClientID(2))

@@ -15,7 +15,7 @@
 /// - `{"type":"who"}` — client → server; answered with `{"type":"users","nicks":[…]}`.
 ///
 /// Decoding ignores members it does not need, so packets may carry more fields in future.
-public enum ChatPacket: Equatable, Sendable {
+public enum ChatPacket: Hashable, Sendable {
     case hello(nick: String)
     /// `nick` is absent from client to server and present from server to client.
     case chat(nick: String?, message: String)
