@@ -20,12 +20,18 @@ public final class HTTPConnection: ServiceConnection {
     private var stopParsing = false
     private var lastNow: Int64 = 0
 
-    private struct ActiveResponse {
+    /// A class so the hot path updates it in place instead of copying it.
+    private final class ActiveResponse {
         var prepared: PreparedResponse
-        var headLength: Int
+        let headLength: Int
         var headStaged = false
         var fileOffset: Int64 = 0
         var totalSent: Int64 = 0
+
+        init(prepared: PreparedResponse) {
+            self.prepared = prepared
+            headLength = prepared.head.count
+        }
     }
     private var response: ActiveResponse?
     /// Output produced but not yet taken by the socket: `staging[stagingStart..<stagingEnd]`.
@@ -181,7 +187,7 @@ public final class HTTPConnection: ServiceConnection {
 
     private func start(_ prepared: PreparedResponse) {
         if prepared.closeAfter { stopParsing = true }
-        response = ActiveResponse(prepared: prepared, headLength: prepared.head.count)
+        response = ActiveResponse(prepared: prepared)
     }
 
     // MARK: Output
@@ -189,24 +195,25 @@ public final class HTTPConnection: ServiceConnection {
     /// Produces the next piece of the current response into `staging`; leaves it empty when
     /// the response is complete, or aborts if the file cannot be read to the promised length.
     private func refill() {
-        guard var active = response else { return }
+        guard let active = response else { return }
         stagingStart = 0
         stagingEnd = 0
         if !active.headStaged {
             active.headStaged = true
-            staging = active.prepared.head + active.prepared.inlineBody
+            staging = active.prepared.inlineBody.isEmpty ? active.prepared.head
+                : active.prepared.head + active.prepared.inlineBody
             stagingEnd = staging.count
-            response = active
             return
         }
         guard let file = active.prepared.file else { return }
-        let remaining = file.size - active.fileOffset
+        let offset = active.fileOffset
+        let remaining = file.size - offset
         guard remaining > 0 else { return }
         let chunk = Int(min(Int64(server.configuration.fileChunkSize), remaining))
         if staging.count < chunk || staging.count > server.configuration.fileChunkSize {
             staging = [UInt8](repeating: 0, count: chunk)
         }
-        let n = staging.withUnsafeMutableBytes { file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<chunk]), at: active.fileOffset) }
+        let n = staging.withUnsafeMutableBytes { file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<chunk]), at: offset) }
         guard let n, n > 0 else {
             // The file shrank or failed after Content-Length was sent: the only honest signal
             // left is to reset the connection.
@@ -216,7 +223,6 @@ public final class HTTPConnection: ServiceConnection {
         }
         active.fileOffset += Int64(n)
         stagingEnd = n
-        response = active
     }
 
     private func finishResponse() {

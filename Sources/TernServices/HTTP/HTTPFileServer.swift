@@ -32,6 +32,11 @@ public final class HTTPFileServer {
     /// responses carry no `Date` (the logic has no clock of its own).
     public var unixTime: Int64?
 
+    /// The last formatted dates: the clock and modification times repeat from one
+    /// response to the next.
+    private var dateCache = (time: Int64.min, text: "")
+    private var lastModifiedCache = (time: Int64.min, text: "")
+
     public init(webRoot: WebRoot, configuration: HTTPServerConfiguration = HTTPServerConfiguration()) {
         self.webRoot = webRoot
         self.configuration = configuration
@@ -70,7 +75,7 @@ public final class HTTPFileServer {
             addCommonHeaders(to: &head)
             head.add("Content-Type", MIMETypes.contentType(forFileName: name))
             head.add("Content-Length", String(file.size))
-            head.add("Last-Modified", HTTPDate.format(unixTime: file.modificationTime))
+            head.add("Last-Modified", lastModified(file.modificationTime))
             head.add("Connection", request.keepAlive ? "keep-alive" : "close")
             var entry = logEntry
             entry.status = HTTPStatus.ok.code
@@ -98,7 +103,15 @@ public final class HTTPFileServer {
 
     private func addCommonHeaders(to head: inout HTTPResponseHead) {
         head.add("Server", configuration.serverName)
-        if let unixTime { head.add("Date", HTTPDate.format(unixTime: unixTime)) }
+        if let unixTime {
+            if dateCache.time != unixTime { dateCache = (unixTime, HTTPDate.format(unixTime: unixTime)) }
+            head.add("Date", dateCache.text)
+        }
+    }
+
+    private func lastModified(_ time: Int64) -> String {
+        if lastModifiedCache.time != time { lastModifiedCache = (time, HTTPDate.format(unixTime: time)) }
+        return lastModifiedCache.text
     }
 }
 

@@ -57,8 +57,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
 
     /// Values of every field named `name` (compared case-insensitively), in order.
     public func values(of name: String) -> [String] {
-        let wanted = HTTPSyntax.lowercased(name)
-        return headers.filter { HTTPSyntax.lowercased($0.name) == wanted }.map(\.value)
+        headers.compactMap { HTTPSyntax.namesMatch($0.name, name) ? $0.value : nil }
     }
 
     /// The first value of the field named `name`.

@@ -18,7 +18,7 @@ public final class OpenFile {
     /// Opens `path` (NUL-free bytes) read-only. Non-blocking so that a FIFO in the web root
     /// cannot stall the server; not following a final symlink, since callers pass paths
     /// already resolved by realpath(3). Nil when it cannot be opened or inspected.
-    init?(path: [UInt8]) {
+    convenience init?(path: [UInt8]) {
         guard !path.contains(0) else { return nil }
         let fd = (path + [0]).withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars -> Int32 in
@@ -27,6 +27,35 @@ public final class OpenFile {
             }
         }
         guard fd >= 0 else { return nil }
+        self.init(adopting: fd)
+    }
+
+    /// The outcome of opening one path segment beneath an open directory.
+    enum WalkStep {
+        case opened(OpenFile)
+        /// The name does not exist (or a parent is not a directory): 404.
+        case missing
+        /// A symlink or anything unusual: only a full realpath(3) check may decide.
+        case needsFullCheck
+    }
+
+    /// Opens `name` (one segment: no `/`, not `..`) in the directory `directory`, refusing to
+    /// follow a symlink.
+    static func open(at directory: Int32, name: [UInt8]) -> WalkStep {
+        guard !name.isEmpty, !name.contains(0), !name.contains(UInt8(ascii: "/")) else { return .needsFullCheck }
+        let fd = (name + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars -> Int32 in
+                guard let base = chars.baseAddress else { return -1 }
+                return openat(directory, base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+            }
+        }
+        guard fd >= 0 else { return errno == ENOENT || errno == ENOTDIR ? .missing : .needsFullCheck }
+        guard let file = OpenFile(adopting: fd) else { return .needsFullCheck }
+        return .opened(file)
+    }
+
+    /// Takes ownership of an open descriptor (closing it on failure).
+    private init?(adopting fd: Int32) {
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             Glibc.close(fd)

@@ -8,10 +8,15 @@ import Glibc
 /// realpath(3). The resolved path must be the root or lie under it, so symlinks may point
 /// anywhere inside the root but never lead out.
 ///
+/// Resolution first walks the decoded segments with openat(2) and O_NOFOLLOW from a
+/// descriptor of the root held open: with `.`, `..` and empty segments refused and no symlink
+/// followed, what it opens lies beneath the root by construction, in one system call per
+/// segment. Any symlink on the way (or other refusal) falls back to the realpath(3) check.
+///
 /// A directory requested without a trailing slash is answered with a redirect to the same
 /// path with one (so relative links in its index.html work); with the slash, its index.html
 /// is served, or 404 if it has none. Directory listings are never generated.
-public struct WebRoot: Sendable {
+public final class WebRoot: Sendable {
     public enum SetupError: Error, Equatable, Sendable {
         /// realpath(3) failed with this errno.
         case cannotResolve(path: String, errno: Int32)
@@ -31,16 +36,27 @@ public struct WebRoot: Sendable {
     /// The root's real path, without a trailing slash (unless it is `/`).
     public let path: String
     private let rootBytes: [UInt8]
+    /// The root directory, open for the life of the web root (it survives a privilege drop).
+    private let rootDescriptor: Int32
 
     public init(path: String) throws(SetupError) {
         guard let real = WebRoot.realPath(Array(path.utf8)) else {
             throw .cannotResolve(path: path, errno: errno)
         }
-        guard let root = OpenFile(path: real), root.kind == .directory else {
-            throw .notADirectory(path: path)
+        let fd = (real + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars -> Int32 in
+                guard let base = chars.baseAddress else { return -1 }
+                return Glibc.open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            }
         }
+        guard fd >= 0 else { throw .notADirectory(path: path) }
+        rootDescriptor = fd
         rootBytes = real
         self.path = String(decoding: real, as: UTF8.self)
+    }
+
+    deinit {
+        Glibc.close(rootDescriptor)
     }
 
     /// Resolves a request path (percent-encoded, query removed, starting with `/`).
@@ -63,25 +79,54 @@ public struct WebRoot: Sendable {
         }
         let hasTrailingSlash = raw.last == UInt8(ascii: "/")
 
-        var candidate = rootBytes
-        for segment in segments {
-            candidate.append(UInt8(ascii: "/"))
-            candidate.append(contentsOf: segment)
+        let file: OpenFile
+        switch walk(segments) {
+        case .opened(let opened): file = opened
+        case .missing: return .notFound
+        case .needsFullCheck:
+            guard let opened = openInside(joined(segments)) else { return .notFound }
+            file = opened
         }
-        guard let file = openInside(candidate) else { return .notFound }
         switch file.kind {
         case .regular:
             guard !hasTrailingSlash, let last = segments.last else { return .notFound }
             return .file(file, name: String(decoding: last, as: UTF8.self))
         case .directory:
             guard hasTrailingSlash else { return .directoryWithoutSlash }
-            var indexPath = candidate
-            indexPath.append(contentsOf: "/index.html".utf8)
-            guard let index = openInside(indexPath), index.kind == .regular else { return .notFound }
+            let index: OpenFile?
+            switch OpenFile.open(at: file.descriptor, name: WebRoot.indexName) {
+            case .opened(let opened): index = opened
+            case .missing: index = nil
+            case .needsFullCheck: index = openInside(joined(segments + [WebRoot.indexName]))
+            }
+            guard let index, index.kind == .regular else { return .notFound }
             return .file(index, name: "index.html")
         case .other:
             return .notFound
         }
+    }
+
+    private static let indexName = Array("index.html".utf8)
+
+    private func joined(_ segments: [[UInt8]]) -> [UInt8] {
+        var path = rootBytes
+        for segment in segments {
+            path.append(UInt8(ascii: "/"))
+            path.append(contentsOf: segment)
+        }
+        return path
+    }
+
+    /// Opens the segments one by one from the root without following symlinks.
+    private func walk(_ segments: [[UInt8]]) -> OpenFile.WalkStep {
+        guard let first = segments.first else { return OpenFile.open(at: rootDescriptor, name: [UInt8(ascii: ".")]) }
+        var current = OpenFile.open(at: rootDescriptor, name: first)
+        for segment in segments.dropFirst() {
+            guard case .opened(let directory) = current else { return current }
+            guard directory.kind == .directory else { return .missing }
+            current = OpenFile.open(at: directory.descriptor, name: segment)
+        }
+        return current
     }
 
     /// Opens `path` if its real path lies inside the root.
