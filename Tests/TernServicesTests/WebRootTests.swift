@@ -13,6 +13,7 @@ import Testing
 ///     www/link-in.txt  -> a.txt            (inward symlink)
 ///     www/link-out.txt -> ../outside/secret.txt
 ///     www/dir-out      -> ../outside        (outward directory symlink)
+///     www/dir-in       -> sub               (inward directory symlink)
 ///     www/abs-out      -> <absolute path of outside/secret.txt>
 ///     www/sub/index-out/index.html -> ../../../outside/secret.txt
 ///     www/space name.txt, www/pct%41.txt
@@ -34,6 +35,7 @@ private final class WebRootFixture {
         try directory.symlink("www/link-in.txt", to: "a.txt")
         try directory.symlink("www/link-out.txt", to: "../outside/secret.txt")
         try directory.symlink("www/dir-out", to: "../outside")
+        try directory.symlink("www/dir-in", to: "sub")
         try directory.symlink("www/abs-out", to: directory.url("outside/secret.txt"))
         try directory.makeDirectory("www/sub/index-out")
         try directory.symlink("www/sub/index-out/index.html", to: "../../../outside/secret.txt")
@@ -122,6 +124,8 @@ private final class WebRootFixture {
     @Test func symlinks() throws {
         let f = try WebRootFixture()
         #expect(f.outcome("/link-in.txt") == "file link-in.txt: a", "an inward symlink is served")
+        #expect(f.outcome("/dir-in/page.html") == "file page.html: page", "through an inward directory symlink")
+        #expect(f.outcome("/dir-in") == "redirect")
         #expect(f.outcome("/link-out.txt") == "404")
         #expect(f.outcome("/dir-out/secret.txt") == "404")
         #expect(f.outcome("/dir-out/") == "404")

@@ -23,8 +23,10 @@ public struct HTTPServerConfiguration: Sendable {
 ///
 /// GET and HEAD serve files under the web root; POST, PUT, DELETE, PATCH, OPTIONS, TRACE
 /// and CONNECT get 405 with `Allow: GET, HEAD`; other methods 501. Responses always carry
-/// `Server`, `Content-Length`, `Connection`, and `Content-Type` when there is a body; `Date`
-/// when the adapter supplies the time; files also get `Last-Modified`.
+/// `Server`, `Content-Type`, `Content-Length` and `Connection`; `Date` when the adapter
+/// supplies the time; files also get `Last-Modified`. Error and redirect responses have
+/// short text bodies (`404 Not Found\n`). Parse errors (400, 431, 505) close the
+/// connection; other responses follow the request's keep-alive.
 public final class HTTPFileServer {
     public let webRoot: WebRoot
     public let configuration: HTTPServerConfiguration
