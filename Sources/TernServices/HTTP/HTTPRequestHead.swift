@@ -1,0 +1,67 @@
+/// An HTTP version from a request line.
+public struct HTTPVersion: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+
+    public init(major: Int, minor: Int) {
+        self.major = major
+        self.minor = minor
+    }
+
+    public static let http10 = HTTPVersion(major: 1, minor: 0)
+    public static let http11 = HTTPVersion(major: 1, minor: 1)
+
+    public var description: String { "HTTP/\(major).\(minor)" }
+}
+
+/// One header field line, as received.
+public struct HTTPHeaderField: Equatable, Sendable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// How the body of a request is delimited (RFC 9112 §6).
+public enum HTTPBodyFraming: Equatable, Sendable {
+    case none
+    case contentLength(UInt64)
+    case chunked
+}
+
+/// A parsed request line and header section.
+public struct HTTPRequestHead: Equatable, Sendable {
+    /// Case-sensitive, as sent (RFC 9110 §9.1).
+    public var method: String
+    /// The request-target exactly as sent: visible ASCII only.
+    public var target: String
+    public var version: HTTPVersion
+    public var headers: [HTTPHeaderField]
+    public var bodyFraming: HTTPBodyFraming
+    /// Whether the connection stays open after the response: HTTP/1.1 unless the request
+    /// says `Connection: close`; HTTP/1.0 never (SPEC §3.1: HTTP/1.0 closes after the response).
+    public var keepAlive: Bool
+
+    public init(method: String, target: String, version: HTTPVersion, headers: [HTTPHeaderField],
+                bodyFraming: HTTPBodyFraming, keepAlive: Bool) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.bodyFraming = bodyFraming
+        self.keepAlive = keepAlive
+    }
+
+    /// Values of every field named `name` (compared case-insensitively), in order.
+    public func values(of name: String) -> [String] {
+        headers.compactMap { HTTPSyntax.namesMatch($0.name, name) ? $0.value : nil }
+    }
+
+    /// The first value of the field named `name`.
+    public func value(of name: String) -> String? {
+        values(of: name).first
+    }
+}

@@ -1,0 +1,229 @@
+/// An incremental HTTP/1.x request parser: feed it any split of the stream (one byte at a time
+/// included); it reports each request head, then the end of that request's body (which it
+/// reads and discards), and so on for pipelined requests.
+///
+/// Memory is bounded: it holds at most `maximumHeadLength` bytes of an incomplete head and
+/// one chunk-size or trailer line; bodies are counted, never stored.
+public struct HTTPRequestParser: Sendable {
+    public struct Limits: Sendable {
+        /// Request line plus header lines, line ends included (and any blank lines before the
+        /// request line). Beyond it: 431.
+        public var maximumHeadLength: Int
+        public var maximumHeaderCount: Int
+        /// The longest chunk-size line (with extensions) of a chunked body.
+        public var maximumChunkLineLength: Int
+
+        public init(maximumHeadLength: Int = 8192, maximumHeaderCount: Int = 100,
+                    maximumChunkLineLength: Int = 1024) {
+            self.maximumHeadLength = maximumHeadLength
+            self.maximumHeaderCount = maximumHeaderCount
+            self.maximumChunkLineLength = maximumChunkLineLength
+        }
+    }
+
+    public enum Event: Equatable, Sendable {
+        /// A request's head; its body (if any) is being read and discarded.
+        case head(HTTPRequestHead)
+        /// The request whose head came last is complete, body included.
+        case messageComplete
+        /// The stream cannot be parsed further; every later call reports this again.
+        case failure(HTTPRequestError)
+    }
+
+    private enum State: Sendable {
+        case head
+        case fixedBody(remaining: UInt64)
+        case chunkSize
+        case chunkData(remaining: UInt64)
+        case chunkDataEnd
+        case trailers(bytesSoFar: Int)
+        case complete
+        case failed(HTTPRequestError)
+    }
+
+    public let limits: Limits
+    private var state = State.head
+    private var headBuffer: [UInt8] = []
+    /// Where the line being scanned starts in `headBuffer`.
+    private var lineStart = 0
+    /// Blank lines received before a request line; ignored (RFC 9112 §2.2) but counted.
+    private var preambleLength = 0
+    /// A chunk-size, chunk-end or trailer line being collected.
+    private var line: [UInt8] = []
+
+    public init(limits: Limits = Limits()) {
+        self.limits = limits
+    }
+
+    /// True between messages: no part of a next request has arrived.
+    public var isIdle: Bool {
+        if case .head = state { return headBuffer.isEmpty && preambleLength == 0 }
+        return false
+    }
+
+    /// True while waiting for (the rest of) a request head, including when idle.
+    public var isAwaitingHead: Bool {
+        if case .head = state { return true }
+        return false
+    }
+
+    /// Consumes bytes from the front of `input` and returns the next event, or nil once all of
+    /// `input` is consumed without completing one. Call again (with empty input if need be)
+    /// after each event: the end of a body-less request is reported without further input.
+    public mutating func next(_ input: inout UnsafeRawBufferPointer) -> Event? {
+        while true {
+            switch state {
+            case .failed(let error):
+                return .failure(error)
+            case .complete:
+                state = .head
+                return .messageComplete
+            case .head:
+                return scanHead(&input)
+            case .fixedBody(let remaining):
+                let take = Int(min(remaining, UInt64(input.count)))
+                input = UnsafeRawBufferPointer(rebasing: input[take...])
+                let left = remaining - UInt64(take)
+                if left > 0 {
+                    state = .fixedBody(remaining: left)
+                    return nil
+                }
+                state = .complete
+            case .chunkSize:
+                guard let sizeLine = takeLine(&input, limit: limits.maximumChunkLineLength, tooLong: .malformedChunkedBody) else {
+                    if case .failed = state { continue }
+                    return nil
+                }
+                guard let size = Self.parseChunkSize(sizeLine) else { return fail(.malformedChunkedBody) }
+                state = size == 0 ? .trailers(bytesSoFar: 0) : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                let take = Int(min(remaining, UInt64(input.count)))
+                input = UnsafeRawBufferPointer(rebasing: input[take...])
+                let left = remaining - UInt64(take)
+                if left > 0 {
+                    state = .chunkData(remaining: left)
+                    return nil
+                }
+                state = .chunkDataEnd
+            case .chunkDataEnd:
+                guard let end = takeLine(&input, limit: 0, tooLong: .malformedChunkedBody) else {
+                    if case .failed = state { continue }
+                    return nil
+                }
+                guard end.isEmpty else { return fail(.malformedChunkedBody) }
+                state = .chunkSize
+            case .trailers(let bytesSoFar):
+                guard let trailer = takeLine(&input, limit: max(0, limits.maximumHeadLength - bytesSoFar), tooLong: .headTooLarge) else {
+                    if case .failed = state { continue }
+                    return nil
+                }
+                // Trailer fields are discarded, like the body they follow.
+                state = trailer.isEmpty ? .complete : .trailers(bytesSoFar: bytesSoFar + trailer.count + 2)
+            }
+        }
+    }
+
+    private mutating func fail(_ error: HTTPRequestError) -> Event {
+        state = .failed(error)
+        headBuffer = []
+        line = []
+        return .failure(error)
+    }
+
+    /// Collects head bytes until the blank line that ends the head.
+    private mutating func scanHead(_ input: inout UnsafeRawBufferPointer) -> Event? {
+        var i = 0
+        defer { input = UnsafeRawBufferPointer(rebasing: input[i...]) }
+        while i < input.count {
+            let b = input[i]
+            i += 1
+            if headBuffer.isEmpty && (b == HTTPSyntax.cr || b == HTTPSyntax.lf) {
+                preambleLength += 1
+                if preambleLength > limits.maximumHeadLength { return fail(.headTooLarge) }
+                continue
+            }
+            if preambleLength + headBuffer.count >= limits.maximumHeadLength { return fail(.headTooLarge) }
+            headBuffer.append(b)
+            guard b == HTTPSyntax.lf else { continue }
+            let lineLength = headBuffer.count - 1 - lineStart
+            if lineLength == 0 || (lineLength == 1 && headBuffer[lineStart] == HTTPSyntax.cr) {
+                let head = Array(headBuffer[..<lineStart])
+                headBuffer = []
+                lineStart = 0
+                preambleLength = 0
+                switch HTTPHeadParsing.parse(head, maximumHeaderCount: limits.maximumHeaderCount) {
+                case .failure(let error):
+                    return fail(error)
+                case .success(let parsed):
+                    switch parsed.bodyFraming {
+                    case .none: state = .complete
+                    case .contentLength(let n): state = .fixedBody(remaining: n)
+                    case .chunked: state = .chunkSize
+                    }
+                    return .head(parsed)
+                }
+            }
+            lineStart = headBuffer.count
+        }
+        return nil
+    }
+
+    /// Collects one line (LF-terminated, optional CR before it, at most `limit` bytes without
+    /// the line end) and returns it without its line end; nil when more input is needed or
+    /// the line is too long (then the parser has failed with `tooLong`).
+    private mutating func takeLine(_ input: inout UnsafeRawBufferPointer, limit: Int,
+                                   tooLong: HTTPRequestError) -> [UInt8]? {
+        var i = 0
+        defer { input = UnsafeRawBufferPointer(rebasing: input[i...]) }
+        while i < input.count {
+            let b = input[i]
+            i += 1
+            if b == HTTPSyntax.lf {
+                var result = line
+                line = []
+                if result.last == HTTPSyntax.cr { result.removeLast() }
+                if result.contains(HTTPSyntax.cr) {
+                    _ = fail(.malformedChunkedBody)
+                    return nil
+                }
+                return result
+            }
+            // The +1 leaves room for the CR of a CRLF.
+            if line.count >= limit + 1 {
+                _ = fail(tooLong)
+                return nil
+            }
+            line.append(b)
+        }
+        return nil
+    }
+
+    /// `chunk-size [ chunk-ext ]`: hex digits, then nothing, or whitespace or `;` and
+    /// extensions (ignored).
+    static func parseChunkSize(_ line: [UInt8]) -> UInt64? {
+        var value: UInt64 = 0
+        var digits = 0
+        var index = 0
+        while index < line.count {
+            let b = line[index]
+            let digit: UInt8
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
+            default: digit = 0xFF
+            }
+            if digit == 0xFF { break }
+            digits += 1
+            guard digits <= 15 else { return nil }
+            value = value << 4 | UInt64(digit)
+            index += 1
+        }
+        guard digits > 0 else { return nil }
+        if index < line.count {
+            let b = line[index]
+            guard b == UInt8(ascii: ";") || b == HTTPSyntax.space || b == HTTPSyntax.tab else { return nil }
+        }
+        return value
+    }
+}

@@ -1,0 +1,89 @@
+import Glibc
+
+/// A file opened for serving; closed when the last reference goes away.
+public final class OpenFile {
+    public enum Kind: Equatable, Sendable {
+        case regular
+        case directory
+        case other
+    }
+
+    public let descriptor: Int32
+    public let kind: Kind
+    /// Size in bytes at open time (`Content-Length` promises exactly this many).
+    public let size: Int64
+    /// Last modification, Unix seconds.
+    public let modificationTime: Int64
+
+    /// Opens `path` (NUL-free bytes) read-only. Non-blocking so that a FIFO in the web root
+    /// cannot stall the server; not following a final symlink, since callers pass paths
+    /// already resolved by realpath(3). Nil when it cannot be opened or inspected.
+    convenience init?(path: [UInt8]) {
+        guard !path.contains(0) else { return nil }
+        let fd = (path + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars -> Int32 in
+                guard let base = chars.baseAddress else { return -1 }
+                return Glibc.open(base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+            }
+        }
+        guard fd >= 0 else { return nil }
+        self.init(adopting: fd)
+    }
+
+    /// The outcome of opening one path segment beneath an open directory.
+    enum WalkStep {
+        case opened(OpenFile)
+        /// The name does not exist (or a parent is not a directory): 404.
+        case missing
+        /// A symlink or anything unusual: only a full realpath(3) check may decide.
+        case needsFullCheck
+    }
+
+    /// Opens `name` (one segment: no `/`, not `..`) in the directory `directory`, refusing to
+    /// follow a symlink.
+    static func open(at directory: Int32, name: [UInt8]) -> WalkStep {
+        guard !name.isEmpty, !name.contains(0), !name.contains(UInt8(ascii: "/")) else { return .needsFullCheck }
+        let fd = (name + [0]).withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { chars -> Int32 in
+                guard let base = chars.baseAddress else { return -1 }
+                return openat(directory, base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
+            }
+        }
+        guard fd >= 0 else { return errno == ENOENT || errno == ENOTDIR ? .missing : .needsFullCheck }
+        guard let file = OpenFile(adopting: fd) else { return .needsFullCheck }
+        return .opened(file)
+    }
+
+    /// Takes ownership of an open descriptor (closing it on failure).
+    private init?(adopting fd: Int32) {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+        descriptor = fd
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: kind = .regular
+        case S_IFDIR: kind = .directory
+        default: kind = .other
+        }
+        size = Int64(info.st_size)
+        modificationTime = Int64(info.st_mtim.tv_sec)
+    }
+
+    deinit {
+        Glibc.close(descriptor)
+    }
+
+    /// Reads up to `buffer.count` bytes at `offset`. Returns the count (0 at end of file) or
+    /// nil on an I/O error.
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int? {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
+        while true {
+            let n = pread(descriptor, base, buffer.count, off_t(offset))
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            return nil
+        }
+    }
+}
