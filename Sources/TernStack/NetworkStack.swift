@@ -169,6 +169,10 @@ public final class NetworkStack {
         eventHandler?(event)
     }
 
+    /// The time of the latest `receive` or `poll` call: the clock services should use for
+    /// their own timeouts, so they stay on the engine's (possibly virtual) clock.
+    public var currentTime: Instant { now }
+
     /// A random 64-bit value from the engine's generator.
     func randomValue() -> UInt64 { random.next() }
 }

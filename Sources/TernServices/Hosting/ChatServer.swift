@@ -1,0 +1,103 @@
+import TernStack
+
+/// The chat service (SPEC §3.4) on the stack's socket API: binds `ChatRoom`, which holds
+/// all the chat logic, to the accepted TCP connections.
+public final class ChatServer: TCPListenerDelegate {
+    /// One chat connection.
+    final class Client: TCPConnectionDelegate {
+        unowned let server: ChatServer
+        let id: ChatClientID
+        let socket: TCPConnection
+
+        init(server: ChatServer, id: ChatClientID, socket: TCPConnection) {
+            self.server = server
+            self.id = id
+            self.socket = socket
+        }
+
+        func connectionDidReceive(_ connection: TCPConnection) { server.readFrom(self) }
+        func connectionCanSend(_ connection: TCPConnection) { server.drain(self) }
+        func connectionDidClose(_ connection: TCPConnection, error: SocketError?) { server.disconnected(self) }
+    }
+
+    public let listener: TCPListener
+    private var room: ChatRoom
+    private var clients: [ChatClientID: Client] = [:]
+    private var nextID: UInt64 = 1
+
+    public init(listener: TCPListener, limits: ChatRoomLimits = ChatRoomLimits()) {
+        self.listener = listener
+        self.room = ChatRoom(limits: limits)
+        listener.delegate = self
+    }
+
+    /// Clients connected (with or without a hello).
+    public var clientCount: Int { clients.count }
+
+    public func listenerHasConnections(_ listener: TCPListener) {
+        while let socket = listener.accept() {
+            let client = Client(server: self, id: ChatClientID(nextID), socket: socket)
+            nextID += 1
+            clients[client.id] = client
+            socket.delegate = client
+            socket.noDelay = true
+            perform(room.clientConnected(client.id))
+            if clients[client.id] != nil { readFrom(client) }
+        }
+    }
+
+    private func readFrom(_ client: Client) {
+        while clients[client.id] != nil {
+            var actions: [ChatRoomAction] = []
+            let n = client.socket.read { bytes in
+                actions = room.received(bytes, from: client.id)
+                return bytes.count
+            }
+            perform(actions)
+            if n == 0 { break }
+        }
+        if clients[client.id] != nil && client.socket.isEndOfStream {
+            forget(client.id)
+            client.socket.close()
+        }
+    }
+
+    private func drain(_ client: Client) {
+        _ = room.drainOutput(for: client.id) { bytes in client.socket.send(bytes) }
+    }
+
+    private func disconnected(_ client: Client) {
+        guard clients[client.id] != nil else { return }
+        forget(client.id)
+    }
+
+    /// Removes a client from the room (which tells the others it left) and from the table.
+    private func forget(_ id: ChatClientID) {
+        clients[id] = nil
+        perform(room.clientDisconnected(id))
+    }
+
+    private func perform(_ actions: [ChatRoomAction]) {
+        for action in actions {
+            switch action {
+            case .flush(let id):
+                if let client = clients[id] { drain(client) }
+            case .close(let id, let finalBytes):
+                guard let client = clients.removeValue(forKey: id) else { continue }
+                _ = finalBytes.withUnsafeBytes { client.socket.send($0) }
+                client.socket.close()
+            case .abort(let id):
+                clients.removeValue(forKey: id)?.socket.abort()
+            }
+        }
+    }
+
+    /// Closes every connection politely and stops listening.
+    public func closeAll() {
+        listener.close()
+        for client in Array(clients.values) {
+            clients[client.id] = nil
+            client.socket.close()
+        }
+    }
+}
