@@ -40,13 +40,25 @@ struct ARPCache {
         self.configuration = configuration
     }
 
+    /// The last reachable answer, so a stream of datagrams to one next hop skips the table.
+    private var recent: (address: IPv4Address, mac: MACAddress, expires: Instant)?
+
     /// The MAC to use for `address`, if any. A reachable entry past its lifetime turns
     /// stale: it is still used while a request re-confirms it (returned in `needsRequest`).
+    @inline(__always)
     mutating func lookup(_ address: IPv4Address, now: Instant) -> (mac: MACAddress?, needsRequest: Bool) {
+        if let r = recent, r.address == address, now < r.expires { return (r.mac, false) }
+        return lookupEntry(address, now: now)
+    }
+
+    private mutating func lookupEntry(_ address: IPv4Address, now: Instant) -> (mac: MACAddress?, needsRequest: Bool) {
         guard var entry = entries[address] else { return (nil, false) }
         switch entry.state {
         case .reachable(let expires):
-            if now < expires { return (entry.mac, false) }
+            if now < expires {
+                recent = (address, entry.mac, expires)
+                return (entry.mac, false)
+            }
             entry.state = .stale(requestsSent: 1, nextRequest: now + configuration.retryInterval)
             entries[address] = entry
             schedule(now + configuration.retryInterval)
@@ -62,6 +74,7 @@ struct ARPCache {
     /// (RFC 826: learn from every ARP packet only what we already track, plus the senders of
     /// packets aimed at us). Returns the datagrams that were waiting for this answer.
     mutating func learn(_ address: IPv4Address, mac: MACAddress, now: Instant, create: Bool) -> [[UInt8]] {
+        if recent?.address == address { recent = nil }
         if var entry = entries[address] {
             let waiting = entry.queue
             queuedTotal -= waiting.count
@@ -146,6 +159,7 @@ struct ARPCache {
     private mutating func makeRoom(now: Instant) {
         guard entries.count >= configuration.maximumEntries else { return }
         guard let victim = entries.min(by: { $0.value.confirmed < $1.value.confirmed }) else { return }
+        if recent?.address == victim.key { recent = nil }
         queuedTotal -= victim.value.queue.count
         entries[victim.key] = nil
     }

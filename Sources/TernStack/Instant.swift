@@ -28,6 +28,13 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
         return overflow ? .distantFuture : Instant(nanoseconds: sum)
     }
 
+    /// The instant `nanoseconds` later, saturating (cheaper than adding a `Duration`).
+    @inline(__always)
+    public func adding(nanoseconds n: UInt64) -> Instant {
+        let (sum, overflow) = nanoseconds.addingReportingOverflow(n)
+        return overflow ? .distantFuture : Instant(nanoseconds: sum)
+    }
+
     /// The time from `b` to `a`, zero if `a` is earlier.
     @inline(__always)
     public static func - (a: Instant, b: Instant) -> Duration {

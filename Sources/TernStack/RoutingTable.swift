@@ -47,7 +47,7 @@ public struct RoutingTable: Sendable {
 
     /// Adds the default route (0.0.0.0/0) via `gateway`.
     public mutating func addDefault(via gateway: IPv4Address) throws(RouteError) {
-        try add(IPv4Subnet(address: .any, prefixLength: 0)!, via: gateway)
+        try add(.everything, via: gateway)
     }
 
     /// The most specific route for `destination`, or nil when none matches.

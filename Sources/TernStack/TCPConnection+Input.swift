@@ -443,7 +443,7 @@ extension TCPConnection {
     /// An RTT sample from the one timed segment, once it is acknowledged.
     private func takeRTTSample(_ segment: IncomingSegment) {
         if let timed = timedSegment, segment.acknowledgment > timed.sequence {
-            rtt.sample((layer.now - timed.sent).nanosecondCount)
+            rtt.sample(layer.now.nanoseconds &- timed.sent.nanoseconds)
             timedSegment = nil
         }
     }

@@ -19,7 +19,8 @@ extension TCPConnection {
             break
         }
         // RFC 5681 §4.1: after an idle period longer than the RTO, restart from the initial window.
-        if sendNext == sendUnacknowledged && layer.now - lastSendTime > .nanoseconds(Int64(clamping: rtt.timeout)) {
+        if sendNext == sendUnacknowledged && layer.now.nanoseconds &- lastSendTime.nanoseconds > rtt.timeout
+            && layer.now > lastSendTime {
             congestion.restartAfterIdle()
         }
         var sentSegment = false

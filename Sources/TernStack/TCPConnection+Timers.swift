@@ -50,14 +50,14 @@ extension TCPConnection {
             // may be holding a delayed ACK, so allow for that too.
             var probe = max(2 * srtt, 10_000_000)
             if sendMax - sendUnacknowledged <= sendMSS {
-                probe += layer.configuration.delayedACKTimeout.nanosecondCount + 10_000_000
+                probe += layer.delayedACKNanoseconds + 10_000_000
             }
             if probe < timeout {
                 timeout = probe
                 timerMode = .tailLossProbe
             }
         }
-        retransmitDeadline = layer.now + .nanoseconds(Int64(clamping: timeout))
+        retransmitDeadline = layer.now.adding(nanoseconds: timeout)
         layer.scheduleTimer(self)
     }
 
@@ -90,7 +90,7 @@ extension TCPConnection {
 
     func armDelayedACK() {
         guard delayedACKDeadline == nil else { return }
-        delayedACKDeadline = layer.now + layer.configuration.delayedACKTimeout
+        delayedACKDeadline = layer.now.adding(nanoseconds: layer.delayedACKNanoseconds)
         layer.scheduleTimer(self)
     }
 

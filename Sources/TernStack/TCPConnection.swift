@@ -60,7 +60,8 @@ public final class TCPConnection {
     public let remoteAddress: IPv4Address
     public let remotePort: UInt16
     let key: ConnectionKey
-    unowned let layer: TCPLayer
+    /// Unowned without reference counting: the layer (and its stack) outlive every socket.
+    unowned(unsafe) let layer: TCPLayer
 
     public internal(set) var state: TCPState
     public weak var delegate: (any TCPConnectionDelegate)?

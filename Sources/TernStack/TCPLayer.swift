@@ -34,7 +34,8 @@ struct TimerEntry: Comparable {
 /// demultiplexing of incoming segments, and the queues of connections with events to
 /// deliver or output to send.
 final class TCPLayer {
-    unowned let stack: NetworkStack
+    /// Unowned without reference counting: the stack outlives every socket.
+    unowned(unsafe) let stack: NetworkStack
     let configuration: TCPConfiguration
     var connections: [ConnectionKey: TCPConnection] = [:]
     var listeners: [UInt16: TCPListener] = [:]
@@ -51,6 +52,12 @@ final class TCPLayer {
     let ourMSS: Int
     /// The window scale we offer: enough for the receive buffer (RFC 7323 §2.3).
     let ourWindowScale: UInt8
+    /// Configuration durations the hot path needs, in nanoseconds.
+    let delayedACKNanoseconds: UInt64
+    let bufferReleaseNanoseconds: UInt64
+    /// The connection of the last segment: bulk transfers skip the table lookup.
+    private var lastKey = ConnectionKey(remote: .any, remotePort: 0, localPort: 0)
+    private var lastConnection: TCPConnection?
 
     init(stack: NetworkStack, configuration: TCPConfiguration) {
         self.stack = stack
@@ -62,6 +69,8 @@ final class TCPLayer {
         var shift: UInt8 = 0
         while (65535 << Int(shift)) < configuration.receiveBufferSize && shift < 14 { shift += 1 }
         self.ourWindowScale = shift
+        self.delayedACKNanoseconds = configuration.delayedACKTimeout.nanosecondCount
+        self.bufferReleaseNanoseconds = configuration.bufferReleaseDelay.nanosecondCount
     }
 
     var now: Instant { stack.now }
@@ -103,7 +112,11 @@ final class TCPLayer {
         let incoming = IncomingSegment(header: segment.header, options: options, payload: segment.payload, source: source)
         let key = ConnectionKey(remote: source, remotePort: segment.header.sourcePort,
                                 localPort: segment.header.destinationPort)
-        if let connection = connections[key] {
+        if key == lastKey, let connection = lastConnection {
+            connection.segmentArrives(incoming)
+        } else if let connection = connections[key] {
+            lastKey = key
+            lastConnection = connection
             connection.segmentArrives(incoming)
         } else if let entry = timeWait[key] {
             timeWaitSegmentArrives(incoming, key: key, entry: entry)
@@ -300,6 +313,7 @@ final class TCPLayer {
         connection.state = finalState
         connection.error = error
         if connections[connection.key] === connection { connections[connection.key] = nil }
+        if lastConnection === connection { lastConnection = nil }
         if wasHalfOpen, let listener = connection.listener {
             listener.halfOpenEnded()
             connection.listener = nil
@@ -334,7 +348,7 @@ final class TCPLayer {
 
     func scheduleBufferRelease(_ connection: TCPConnection) {
         guard connection.sendBuffer.isAllocated || connection.receiveBuffer.isAllocated else { return }
-        connection.bufferReleaseDeadline = now + configuration.bufferReleaseDelay
+        connection.bufferReleaseDeadline = now.adding(nanoseconds: bufferReleaseNanoseconds)
         scheduleTimer(connection)
     }
 

@@ -18,7 +18,8 @@ public final class TCPListener {
     public let port: UInt16
     public let backlog: Int
     public weak var delegate: (any TCPListenerDelegate)?
-    unowned let layer: TCPLayer
+    /// Unowned without reference counting: the layer (and its stack) outlive every socket.
+    unowned(unsafe) let layer: TCPLayer
 
     var acceptQueue = Deque<TCPConnection>()
     /// Half-open connections, oldest first (entries that moved on are skipped lazily).

@@ -25,7 +25,8 @@ public final class UDPSocket {
     /// The last ICMP error for a connected socket, cleared when read.
     public private(set) var pendingError: SocketError?
 
-    unowned let stack: NetworkStack
+    /// Unowned without reference counting: the stack outlives every socket.
+    unowned(unsafe) let stack: NetworkStack
     private(set) var isOpen = true
 
     init(stack: NetworkStack, localPort: UInt16) {

@@ -16,6 +16,9 @@ public struct IPv4Subnet: Hashable, Sendable, CustomStringConvertible {
         self.prefixLength = prefixLength
     }
 
+    /// 0.0.0.0/0, the destination of a default route.
+    public static let everything = IPv4Subnet(unchecked: .any, 0)
+
     /// Parses `A.B.C.D/N`. A bare address without `/N` is rejected: the prefix matters too
     /// much to guess.
     public init?(_ text: some StringProtocol) {
