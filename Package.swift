@@ -53,7 +53,7 @@ let package = Package(
         tool("tern-words", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-microbench", ["TernWire"]),
 
-        .testTarget(name: "TernWireTests", dependencies: ["TernWire"], swiftSettings: strict),
+        .testTarget(name: "TernWireTests", dependencies: ["TernWire"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink"], swiftSettings: strict),
         .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
         .testTarget(name: "TernServicesTests", dependencies: ["TernServices", "TernStack", "TernWire"], swiftSettings: strict),
