@@ -44,10 +44,7 @@ struct FrameLayers {
     var icmp: ICMP?
 
     init(_ bytes: [UInt8]) throws(WireError) {
-        let result: Result<FrameLayers, WireError> = bytes.withUnsafeBytes { raw in
-            do throws(WireError) { return .success(try FrameLayers(raw)) } catch { return .failure(error) }
-        }
-        self = try result.get()
+        self = try withBytes(bytes) { raw throws(WireError) in try FrameLayers(raw) }
     }
 
     private init(_ raw: UnsafeRawBufferPointer) throws(WireError) {

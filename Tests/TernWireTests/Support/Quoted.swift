@@ -2,28 +2,18 @@ import TernWire
 
 /// The datagram an ICMP error quotes, as `ICMPMessage.quotedDatagram` reads it from
 /// `message` (a whole ICMP message): the quoted header and a copy of the quoted payload.
+/// Nil for messages that quote nothing or whose quote does not parse.
 func quotedDatagram(inMessage message: [UInt8]) throws(WireError) -> (header: IPv4Header, leadingPayload: [UInt8])? {
-    let result: Result<(IPv4Header, [UInt8])?, WireError> = message.withUnsafeBytes { raw in
-        do throws(WireError) {
-            let parsed = try ICMPHeader.parse(raw)
-            guard let quoted = parsed.quotedDatagram else { return .success(nil) }
-            return .success((quoted.header, Array(quoted.leadingPayload)))
-        } catch {
-            return .failure(error)
-        }
+    try withBytes(message) { raw throws(WireError) in
+        guard let quoted = try ICMPHeader.parse(raw).quotedDatagram else { return nil }
+        return (quoted.header, Array(quoted.leadingPayload))
     }
-    return try result.get()
 }
 
 /// `ICMPQuotedDatagram.parse` over `bytes` (an ICMP error's payload).
 func parseQuoted(_ bytes: [UInt8]) throws(WireError) -> (header: IPv4Header, leadingPayload: [UInt8]) {
-    let result: Result<(IPv4Header, [UInt8]), WireError> = bytes.withUnsafeBytes { raw in
-        do throws(WireError) {
-            let quoted = try ICMPQuotedDatagram.parse(raw)
-            return .success((quoted.header, Array(quoted.leadingPayload)))
-        } catch {
-            return .failure(error)
-        }
+    try withBytes(bytes) { raw throws(WireError) in
+        let quoted = try ICMPQuotedDatagram.parse(raw)
+        return (quoted.header, Array(quoted.leadingPayload))
     }
-    return try result.get()
 }

@@ -34,16 +34,10 @@ func summary(of options: [TCPOption]) -> TCPOptions {
 
 /// Runs `TCPOptionIterator.all` over `bytes`.
 func optionList(_ bytes: [UInt8]) throws(WireError) -> [TCPOption] {
-    let result: Result<[TCPOption], WireError> = bytes.withUnsafeBytes { raw in
-        do throws(WireError) { return .success(try TCPOptionIterator.all(raw)) } catch { return .failure(error) }
-    }
-    return try result.get()
+    try withBytes(bytes) { raw throws(WireError) in try TCPOptionIterator.all(raw) }
 }
 
 /// Runs `TCPOptions.parse` over `bytes`.
 func optionSummary(_ bytes: [UInt8]) throws(WireError) -> TCPOptions {
-    let result: Result<TCPOptions, WireError> = bytes.withUnsafeBytes { raw in
-        do throws(WireError) { return .success(try TCPOptions.parse(raw)) } catch { return .failure(error) }
-    }
-    return try result.get()
+    try withBytes(bytes) { raw throws(WireError) in try TCPOptions.parse(raw) }
 }
