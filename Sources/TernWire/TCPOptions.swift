@@ -145,7 +145,9 @@ public enum TCPOption: Hashable, Sendable {
             buffer.setU32(offset + 2, ts.value)
             buffer.setU32(offset + 6, ts.echoReply)
         case .unknown(let kind, let data):
-            guard data.count <= 253 else { throw .badOption }
+            // EOL and NOP are one byte long: a length byte after them would be misread.
+            guard data.count <= 253, kind != TCPOptionKind.endOfOptionList, kind != TCPOptionKind.noOperation
+            else { throw .badOption }
             buffer.setU8(offset, kind)
             buffer.setU8(offset + 1, UInt8(2 + data.count))
             for (i, byte) in data.enumerated() { buffer.setU8(offset + 2 + i, byte) }
