@@ -53,6 +53,10 @@ let package = Package(
         tool("tern-words", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-microbench", ["TernWire"]),
 
+        // Fuzz targets: Tools/fuzz.sh builds them with libFuzzer and AddressSanitizer; a plain
+        // build makes a tool that replays saved inputs.
+        .executableTarget(name: "fuzz-wire", dependencies: ["TernWire"], path: "Fuzz/fuzz-wire", swiftSettings: strict),
+
         .testTarget(name: "TernWireTests", dependencies: ["TernWire"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink"], swiftSettings: strict),
         .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
