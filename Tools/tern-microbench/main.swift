@@ -101,10 +101,11 @@ func checksumTiming(size: Int, misalignment: Int, rounds: Int, passes: Int, rand
     for i in storage.indices { storage[i] = random.byte() }
     let stride = size + 64
     return storage.withUnsafeBytes { raw in
-        let base = opaque(raw)
         return measure(rounds: rounds, operations: passes * count) {
             var acc: UInt64 = 0
             for _ in 0..<passes {
+                // An opaque call per pass: the optimiser must assume the bytes changed.
+                let base = opaque(raw)
                 for b in 0..<count {
                     let start = b * stride + misalignment
                     acc &+= UInt64(InternetChecksum.compute(UnsafeRawBufferPointer(rebasing: base[start..<start + size])))
@@ -152,10 +153,10 @@ func frameTiming(_ frames: [[UInt8]], rounds: Int, passes: Int, _ body: (UnsafeR
     for (i, f) in frames.enumerated() { storage.replaceSubrange(i * slot..<i * slot + f.count, with: f) }
     let lengths = frames.map(\.count)
     return storage.withUnsafeBytes { raw in
-        let base = opaque(raw)
         return measure(rounds: rounds, operations: passes * frames.count) {
             var acc: UInt64 = 0
             for _ in 0..<passes {
+                let base = opaque(raw)
                 for (i, length) in lengths.enumerated() {
                     acc &+= body(UnsafeRawBufferPointer(rebasing: base[i * slot..<i * slot + length]))
                 }
