@@ -32,6 +32,8 @@ cleanup() {
     for ns in "$ns_a" "$ns_b" "$ns_t"; do ip netns del "$ns" 2>/dev/null || true; done
 }
 trap cleanup EXIT
+# A signal (including a closed output pipe) ends the script through the EXIT trap too.
+trap 'exit 1' INT TERM HUP PIPE
 
 # A namespace with IPv6 off, so no router solicitations or MLD reports join the capture.
 make_namespace() {
