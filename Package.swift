@@ -68,7 +68,11 @@ let package = Package(
         tool("tern-microbench", ["TernWire"]),
         tool("tern-enginebench", ["TernStack", "TernWire"]),
 
-        .testTarget(name: "TernWireTests", dependencies: ["TernWire"], swiftSettings: strict),
+        // Fuzz targets: Tools/fuzz.sh builds them with libFuzzer and AddressSanitizer; a plain
+        // build makes a tool that replays saved inputs.
+        .executableTarget(name: "fuzz-wire", dependencies: ["TernWire"], path: "Fuzz/fuzz-wire", swiftSettings: strict),
+
+        .testTarget(name: "TernWireTests", dependencies: ["TernWire"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink"], swiftSettings: strict),
         .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
         .testTarget(name: "TernServicesTests", dependencies: ["TernServices", "TernStack", "TernWire"], swiftSettings: strict),

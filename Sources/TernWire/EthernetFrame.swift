@@ -41,7 +41,7 @@ public struct EthernetHeader: Hashable, Sendable {
     ///
     /// A value below 0x0600 in the type field is an 802.3 length, not an EtherType: such
     /// frames are `unsupported`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ frame: UnsafeRawBufferPointer) throws(WireError) -> EthernetFrame {
         guard frame.count >= size else { throw .truncated }
         let type = frame.u16(12)
@@ -71,4 +71,10 @@ public struct EthernetHeader: Hashable, Sendable {
 public struct EthernetFrame {
     public var header: EthernetHeader
     public var payload: UnsafeRawBufferPointer
+
+    @inlinable
+    init(header: EthernetHeader, payload: UnsafeRawBufferPointer) {
+        self.header = header
+        self.payload = payload
+    }
 }

@@ -86,7 +86,7 @@ public struct ICMPHeader: Hashable, Sendable {
     public var nextHopMTU: UInt16 { UInt16(truncatingIfNeeded: restOfHeader) }
 
     /// Parses an ICMP message (an IPv4 payload). The checksum is not checked here.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> ICMPMessage {
         guard bytes.count >= size else { throw .truncated }
         let header = ICMPHeader(type: ICMPType(rawValue: bytes.u8(0)), code: bytes.u8(1),
@@ -117,7 +117,15 @@ public struct ICMPMessage {
     /// What follows the 8-byte header: echo data, or the quoted datagram of an error.
     public var payload: UnsafeRawBufferPointer
 
+    @inlinable
+    init(header: ICMPHeader, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+        self.header = header
+        self.bytes = bytes
+        self.payload = payload
+    }
+
     /// Whether the checksum over the whole message verifies.
+    @inlinable
     public var isChecksumValid: Bool { InternetChecksum.compute(bytes) == 0 }
 
     /// For error messages: the quoted datagram's IP header and the leading bytes of its

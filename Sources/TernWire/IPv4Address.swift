@@ -11,9 +11,10 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
         rawValue = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
     }
 
-    /// Parses a dotted quad strictly: exactly four decimal numbers 0–255 separated by dots,
-    /// nothing before or after, at most three digits each. `256.1.1.1`, `1.2.3`, ` 1.2.3.4`
-    /// and `1.2.3.4x` are rejected.
+    /// Parses a dotted quad strictly, as `inet_pton` does: exactly four decimal numbers 0–255
+    /// separated by dots, nothing before or after, no leading zeros (`010` would be 8 to
+    /// `inet_aton` but 10 to a decimal reader, so it is refused). `256.1.1.1`, `1.2.3`,
+    /// ` 1.2.3.4`, `1.2.3.4x` and `01.2.3.4` are rejected.
     public init?(_ text: some StringProtocol) {
         var value: UInt32 = 0
         var part: UInt32 = 0
@@ -27,6 +28,7 @@ public struct IPv4Address: Hashable, Sendable, Comparable, CustomStringConvertib
                 part = 0
                 digits = 0
             } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                guard digits == 0 || part != 0 else { return nil }
                 digits += 1
                 guard digits <= 3 else { return nil }
                 part = part * 10 + UInt32(c - UInt8(ascii: "0"))

@@ -82,7 +82,7 @@ public struct IPv4Header: Hashable, Sendable {
     /// Checks version 4, IHL ≥ 5, that the header and the total length fit in `bytes`, and
     /// that total length covers the header. The checksum is not checked here: see
     /// `IPv4Packet.isChecksumValid`.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> IPv4Packet {
         guard bytes.count >= minimumSize else { throw .truncated }
         let versionIHL = bytes.u8(0)
@@ -139,13 +139,21 @@ public struct IPv4Packet {
     /// The payload: `totalLength - headerLength` bytes (Ethernet padding excluded).
     public var payload: UnsafeRawBufferPointer
 
+    @inlinable
+    init(header: IPv4Header, headerBytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+        self.header = header
+        self.headerBytes = headerBytes
+        self.payload = payload
+    }
+
     /// The options area (empty when IHL is 5).
+    @inlinable
     public var options: UnsafeRawBufferPointer {
         headerBytes.view(IPv4Header.minimumSize..<headerBytes.count)
     }
 
     /// Whether the header checksum verifies (the header sums to zero).
-    @inline(__always)
+    @inlinable @inline(__always)
     public var isChecksumValid: Bool {
         InternetChecksum.compute(headerBytes) == 0
     }
@@ -153,6 +161,7 @@ public struct IPv4Packet {
 
 extension IPv4Header {
     /// Reads the fixed fields of a header whose length has already been validated.
+    @inlinable @inline(__always)
     static func parseFixedPart(_ bytes: UnsafeRawBufferPointer, headerLength: Int) throws(WireError) -> IPv4Header {
         guard bytes.count >= headerLength, headerLength >= minimumSize else { throw .truncated }
         let fragment = bytes.u16(6)

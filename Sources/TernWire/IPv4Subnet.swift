@@ -19,13 +19,14 @@ public struct IPv4Subnet: Hashable, Sendable, CustomStringConvertible {
     /// 0.0.0.0/0, the destination of a default route.
     public static let everything = IPv4Subnet(unchecked: .any, 0)
 
-    /// Parses `A.B.C.D/N`. A bare address without `/N` is rejected: the prefix matters too
-    /// much to guess.
+    /// Parses `A.B.C.D/N` (or `A.B.C.D/M.M.M.M` with a contiguous mask). A bare address
+    /// without `/N` is rejected: the prefix matters too much to guess.
     public init?(_ text: some StringProtocol) {
         guard let slash = text.firstIndex(of: "/") else { return nil }
         guard let address = IPv4Address(text[text.startIndex..<slash]) else { return nil }
         let digits = text[text.index(after: slash)...]
-        guard let length = IPv4Subnet.parsePrefixLength(digits) else { return nil }
+        // parsePrefixLength also takes "/N"; here the slash is already consumed.
+        guard digits.first != "/", let length = IPv4Subnet.parsePrefixLength(digits) else { return nil }
         self.init(address: address, prefixLength: length)
     }
 

@@ -7,14 +7,15 @@
 /// starts at an odd position in the data is swapped before it is added.
 public struct InternetChecksum: Sendable {
     /// Native-order partial sum, kept below 2^33 between calls.
-    private var sum: UInt64 = 0
+    @usableFromInline var sum: UInt64 = 0
     /// Whether an odd number of bytes has been added so far.
-    private var odd = false
+    @usableFromInline var odd = false
 
+    @inlinable
     public init() {}
 
     /// Adds bytes that continue the data.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func add(_ bytes: UnsafeRawBufferPointer) {
         var chunk = InternetChecksum.nativeSum(bytes)
         if odd {
@@ -26,34 +27,37 @@ public struct InternetChecksum: Sendable {
 
     /// Adds a big-endian 16-bit word, as if its two bytes were next in the data.
     /// Must be called at an even position.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func add(_ word: UInt16) {
         sum += UInt64(word.bigEndian)
     }
 
     /// Adds a 32-bit value as two big-endian words. Must be called at an even position.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func add(_ word: UInt32) {
         sum += UInt64(UInt16(truncatingIfNeeded: word >> 16).bigEndian)
         sum += UInt64(UInt16(truncatingIfNeeded: word).bigEndian)
     }
 
     /// Adds the sum carried by another accumulator, which must cover an even number of bytes.
+    @inlinable
     public mutating func add(_ other: InternetChecksum) {
         sum = InternetChecksum.fold32(sum + other.sum)
     }
 
     /// The one's complement sum so far, folded to 16 bits, in big-endian value order.
+    @inlinable
     public var sum16: UInt16 {
         UInt16(bigEndian: InternetChecksum.fold(sum))
     }
 
     /// The checksum: the one's complement of the folded sum. Data that already contains a
     /// correct checksum field yields 0.
+    @inlinable
     public var value: UInt16 { ~sum16 }
 
     /// The checksum of `bytes` alone.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func compute(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
         var c = InternetChecksum()
         c.add(bytes)
@@ -61,13 +65,14 @@ public struct InternetChecksum: Sendable {
     }
 
     /// The checksum of `bytes` alone.
+    @inlinable
     public static func compute(_ bytes: [UInt8]) -> UInt16 {
         bytes.withUnsafeBytes { compute($0) }
     }
 
     /// An accumulator primed with the TCP/UDP pseudo-header of RFC 793/768: source (4),
     /// destination (4), zero, protocol, and the TCP/UDP length (header plus data).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func pseudoHeader(source: IPv4Address, destination: IPv4Address,
                                     protocol proto: IPProtocol, length: Int) -> InternetChecksum {
         var c = InternetChecksum()
@@ -108,7 +113,7 @@ public struct InternetChecksum: Sendable {
 
     /// Sum of `bytes` as native-order 16-bit words, not yet folded (below 2^63 for any
     /// buffer that fits in memory).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func nativeSum(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         let n = bytes.count
         guard n > 0, let base = bytes.baseAddress else { return 0 }
@@ -141,13 +146,13 @@ public struct InternetChecksum: Sendable {
     }
 
     /// Folds a sum of 32-bit words into at most 33 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func fold32(_ s: UInt64) -> UInt64 {
         (s & 0xFFFF_FFFF) + (s >> 32)
     }
 
     /// Folds a native-order sum down to 16 bits (end-around carry).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func fold(_ s: UInt64) -> UInt16 {
         var v = (s & 0xFFFF_FFFF) + (s >> 32)
         v = (v & 0xFFFF) + (v >> 16)

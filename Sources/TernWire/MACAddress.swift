@@ -64,7 +64,7 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
     public static func < (a: MACAddress, b: MACAddress) -> Bool { a.rawValue < b.rawValue }
 
     /// Reads six bytes at `offset`; the caller has checked the bounds.
-    @inline(__always)
+    @inlinable @inline(__always)
     init(loadingFrom buffer: UnsafeRawBufferPointer, at offset: Int) {
         let hi = UInt64(buffer.u16(offset))
         let lo = UInt64(buffer.u32(offset + 2))
@@ -72,7 +72,7 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
     }
 
     /// Writes the six bytes at `offset`; the caller has checked the bounds.
-    @inline(__always)
+    @inlinable @inline(__always)
     func store(to buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
         buffer.setU16(offset, UInt16(truncatingIfNeeded: rawValue >> 32))
         buffer.setU32(offset + 2, UInt32(truncatingIfNeeded: rawValue))

@@ -65,7 +65,7 @@ public struct TCPHeader: Hashable, Sendable {
 
     /// Parses a TCP segment (an IPv4 payload). Checks that the data offset is at least 5
     /// and the header fits. Neither the checksum nor the options are checked here.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> TCPSegment {
         guard bytes.count >= minimumSize else { throw .truncated }
         let offsetAndFlags = bytes.u16(12)
@@ -121,8 +121,17 @@ public struct TCPSegment {
     public var options: UnsafeRawBufferPointer
     public var payload: UnsafeRawBufferPointer
 
+    @inlinable
+    init(header: TCPHeader, bytes: UnsafeRawBufferPointer, options: UnsafeRawBufferPointer,
+         payload: UnsafeRawBufferPointer) {
+        self.header = header
+        self.bytes = bytes
+        self.options = options
+        self.payload = payload
+    }
+
     /// Whether the checksum verifies with the pseudo-header (TCP checksums are mandatory).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func isChecksumValid(source: IPv4Address, destination: IPv4Address) -> Bool {
         var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
                                                 protocol: .tcp, length: bytes.count)
@@ -131,7 +140,7 @@ public struct TCPSegment {
     }
 
     /// The summary of the options (MSS, window scale, SACK, timestamps).
-    @inline(__always)
+    @inlinable @inline(__always)
     public func parseOptions() throws(WireError) -> TCPOptions {
         try TCPOptions.parse(options)
     }

@@ -13,6 +13,7 @@ public enum TCPOptionKind {
 public struct TCPSACKBlock: Hashable, Sendable {
     public var left: SequenceNumber
     public var right: SequenceNumber
+    @inlinable
     public init(left: SequenceNumber, right: SequenceNumber) {
         self.left = left
         self.right = right
@@ -23,13 +24,18 @@ public struct TCPSACKBlock: Hashable, Sendable {
 public struct TCPSACKBlocks: Hashable, Sendable, RandomAccessCollection {
     /// Four blocks fill the 40-byte options area (2 + 4 × 8 = 34 bytes).
     public static let capacity = 4
-    private var b0, b1, b2, b3: TCPSACKBlock
-    public private(set) var count: Int
+    @usableFromInline var b0, b1, b2, b3: TCPSACKBlock
+    @usableFromInline var storedCount: Int
 
+    /// How many blocks are held (0…4).
+    @inlinable
+    public var count: Int { storedCount }
+
+    @inlinable
     public init() {
         let zero = TCPSACKBlock(left: SequenceNumber(0), right: SequenceNumber(0))
         (b0, b1, b2, b3) = (zero, zero, zero, zero)
-        count = 0
+        storedCount = 0
     }
 
     public init(_ blocks: some Sequence<TCPSACKBlock>) {
@@ -53,16 +59,16 @@ public struct TCPSACKBlocks: Hashable, Sendable, RandomAccessCollection {
     }
 
     /// Appends a block; returns false (and changes nothing) when all four are in use.
-    @discardableResult
+    @discardableResult @inlinable
     public mutating func append(_ block: TCPSACKBlock) -> Bool {
-        switch count {
+        switch storedCount {
         case 0: b0 = block
         case 1: b1 = block
         case 2: b2 = block
         case 3: b3 = block
         default: return false
         }
-        count += 1
+        storedCount += 1
         return true
     }
 
@@ -80,6 +86,7 @@ public struct TCPSACKBlocks: Hashable, Sendable, RandomAccessCollection {
 public struct TCPTimestamps: Hashable, Sendable {
     public var value: UInt32
     public var echoReply: UInt32
+    @inlinable
     public init(value: UInt32, echoReply: UInt32) {
         self.value = value
         self.echoReply = echoReply
@@ -145,7 +152,9 @@ public enum TCPOption: Hashable, Sendable {
             buffer.setU32(offset + 2, ts.value)
             buffer.setU32(offset + 6, ts.echoReply)
         case .unknown(let kind, let data):
-            guard data.count <= 253 else { throw .badOption }
+            // EOL and NOP are one byte long: a length byte after them would be misread.
+            guard data.count <= 253, kind != TCPOptionKind.endOfOptionList, kind != TCPOptionKind.noOperation
+            else { throw .badOption }
             buffer.setU8(offset, kind)
             buffer.setU8(offset + 1, UInt8(2 + data.count))
             for (i, byte) in data.enumerated() { buffer.setU8(offset + 2 + i, byte) }
@@ -246,6 +255,7 @@ public struct TCPOptions: Hashable, Sendable {
     /// Empty when the segment carries no SACK option.
     public var sackBlocks: TCPSACKBlocks
 
+    @inlinable
     public init(maximumSegmentSize: UInt16? = nil, windowScale: UInt8? = nil, sackPermitted: Bool = false,
                 timestamps: TCPTimestamps? = nil, sackBlocks: TCPSACKBlocks = TCPSACKBlocks()) {
         self.maximumSegmentSize = maximumSegmentSize
@@ -257,7 +267,7 @@ public struct TCPOptions: Hashable, Sendable {
 
     /// Parses an options area. Same validation as `TCPOptionIterator`, but unknown options
     /// are skipped rather than copied.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> TCPOptions {
         var result = TCPOptions()
         var offset = 0

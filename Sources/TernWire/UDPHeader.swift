@@ -18,7 +18,7 @@ public struct UDPHeader: Hashable, Sendable {
 
     /// Parses a UDP datagram (an IPv4 payload). The length field must cover the header and
     /// fit in `bytes`; the payload is trimmed to it.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> UDPDatagram {
         guard bytes.count >= size else { throw .truncated }
         let length = bytes.u16(4)
@@ -59,9 +59,16 @@ public struct UDPDatagram {
     public var bytes: UnsafeRawBufferPointer
     public var payload: UnsafeRawBufferPointer
 
+    @inlinable
+    init(header: UDPHeader, bytes: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) {
+        self.header = header
+        self.bytes = bytes
+        self.payload = payload
+    }
+
     /// Whether the checksum verifies with the pseudo-header; a zero checksum (none sent)
     /// counts as valid.
-    @inline(__always)
+    @inlinable @inline(__always)
     public func isChecksumValid(source: IPv4Address, destination: IPv4Address) -> Bool {
         if header.checksum == 0 { return true }
         var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
