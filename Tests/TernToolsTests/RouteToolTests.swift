@@ -120,7 +120,7 @@ struct RouteGraphInputTests {
         ("{\"10.0.0.1\": {\"netmask\": \"/24\", \"connections\": {\"10.0.0.1\": {\"netmask\": \"x\"}}}}",
          "g.json: at 10.0.0.1 > connections > 10.0.0.1 > netmask: 'x' is not a netmask (use /0 to /32 or a dotted mask)"),
         ("{\"10.0.0.1\": {\"netmask\": \"/24\", \"connections\": {}}, \"010.0.0.1\": {\"netmask\": \"/24\", \"connections\": {}}}",
-         "g.json: router 10.0.0.1 is listed twice"),
+         "g.json: at 010.0.0.1: '010.0.0.1' is not an IPv4 address"),
     ])
     func malformed(_ json: String, _ message: String) {
         let got = Self.failure(json)
