@@ -14,8 +14,8 @@ struct WordStreamReader {
 
     /// Why the stream does not hold whole words.
     enum Failure: Error, Equatable {
-        /// The server closed after `words` complete words and `buffered` bytes of another
-        /// packet (its length prefix included).
+        /// The server closed after `words` complete words and part of another packet
+        /// (`buffered` bytes of its length prefix, or of its payload once the prefix is whole).
         case endedMidPacket(words: Int, buffered: Int)
         /// A length of zero: the framing is lost.
         case framing(PacketFramingError, words: Int)
@@ -23,8 +23,8 @@ struct WordStreamReader {
 
         var message: String {
             switch self {
-            case .endedMidPacket(let words, let buffered):
-                "the connection closed in the middle of a packet: \(buffered) bytes of it arrived, after \(words) complete word\(words == 1 ? "" : "s")"
+            case .endedMidPacket(let words, _):
+                "the connection closed in the middle of a packet, after \(words) complete word\(words == 1 ? "" : "s")"
             case .framing(let error, let words):
                 "the server sent \(error) after \(words) word\(words == 1 ? "" : "s"); the stream cannot be read further"
             case .network(let error, let words):
