@@ -77,7 +77,7 @@ struct TernChat: ParsableCommand {
             var loop = ChatLoop(session: session, frontEnd: TerminalFrontEnd(nick: nick, columns: size.columns, rows: size.rows),
                                 socket: socket, signalPipe: signals)
             status = loop.run(banner: [TerminalText.sanitized(
-                "*** connected to \(socket.endpoint) as \(nick) (/help: commands, /q: quit)")])
+                "*** connected to \(socket.endpoint) as \(nick) (/help, /q to quit)")])
             terminal.restore()
         } else {
             var loop = ChatLoop(session: session, frontEnd: LineFrontEnd(keepOpenAfterInput: keepOpen),
