@@ -13,7 +13,7 @@ REPO_ROOT=$(cd "$TOOLS_TEST_DIR/../../.." && pwd)
 BIN=${TERN_BIN:-$REPO_ROOT/.build/debug}
 SERVERS=$TOOLS_TEST_DIR/servers
 NS=tern-clients-$$
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/tern-clients-$$-XXXXXX")
+WORK=""
 STARTED_PIDS=()
 TMUX_SOCKET=""
 CHECKS=0
@@ -31,7 +31,7 @@ cleanup() {
         tmux -L "$TMUX_SOCKET" kill-server 2>/dev/null
     fi
     ip netns del "$NS" 2>/dev/null
-    rm -rf "$WORK"
+    [ -n "$WORK" ] && rm -rf "$WORK"
 }
 
 # Skips the script (status 77) unless it runs as root with the tools built; then creates
@@ -50,6 +50,7 @@ setup() {
     done
     trap cleanup EXIT
     trap 'exit 130' INT TERM
+    WORK=$(mktemp -d "${TMPDIR:-/tmp}/tern-clients-$$-XXXXXX")
     ip netns add "$NS" || { echo "FAIL cannot create network namespace $NS"; exit 1; }
     ip -n "$NS" link set lo up
 }
