@@ -59,7 +59,7 @@ let package = Package(
         // Tools: clients and learning companions (SPEC §4). They may use Foundation.
         .target(name: "TernToolSupport", dependencies: ["TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tools/TernToolSupport", swiftSettings: strict),
         tool("tern-chat", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        tool("tern-time", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-time", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-get", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-checksum", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-subnet", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -77,6 +77,6 @@ let package = Package(
         .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
         .testTarget(name: "TernServicesTests", dependencies: ["TernServices", "TernStack", "TernWire"], swiftSettings: strict),
         // The learning companions' logic, tested in process; test data under Tests/Data.
-        .testTarget(name: "TernToolsTests", dependencies: ["tern-checksum", "tern-subnet", "tern-route", "TernToolSupport", "TernWire"], swiftSettings: strict),
+        .testTarget(name: "TernToolsTests", dependencies: ["tern-checksum", "tern-subnet", "tern-route", "tern-chat", "tern-time", "tern-get", "tern-words", "TernServices", "TernToolSupport", "TernWire"], swiftSettings: strict),
     ]
 )
