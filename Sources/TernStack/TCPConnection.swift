@@ -199,6 +199,11 @@ public final class TCPConnection {
 
     /// Reading freed buffer space: the peer may deserve a window update.
     private func didConsume() {
+        if state == .closed || state == .timeWait {
+            // The connection is over; only its last unread bytes were left.
+            receiveBuffer.releaseIfEmpty()
+            return
+        }
         if state.canReceiveData && layer.shouldUpdateWindow(self) {
             ackNow = true
             layer.needsOutput(self)
