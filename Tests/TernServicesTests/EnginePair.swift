@@ -20,6 +20,8 @@ final class EnginePair {
     private let serverWire = Wire()
     private let clientWire = Wire()
     private(set) var now = Instant.seconds(1)
+    /// Frames from the client for which this returns true are lost on the way.
+    var losesClientFrame: (([UInt8]) -> Bool)?
 
     init(tcp: TCPConfiguration = TCPConfiguration()) throws {
         func configuration(_ address: IPv4Address, seed: UInt64) -> StackConfiguration {
@@ -64,7 +66,9 @@ final class EnginePair {
         serverWire.frames.removeAll()
         clientWire.frames.removeAll()
         for frame in toClient { frame.withUnsafeBytes { client.receive(frame: $0, now: now) } }
-        for frame in toServer { frame.withUnsafeBytes { server.receive(frame: $0, now: now) } }
+        for frame in toServer where !(losesClientFrame?(frame) ?? false) {
+            frame.withUnsafeBytes { server.receive(frame: $0, now: now) }
+        }
     }
 
     /// Nothing in flight and nothing due now.

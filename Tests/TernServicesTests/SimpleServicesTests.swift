@@ -200,6 +200,30 @@ struct ChargenServiceTests {
         #expect(service.summary == "chargen 19/tcp+udp")
     }
 
+    @Test("TCP keeps sending full segments while it holds out-of-order data from the peer")
+    func tcpWithHole() throws {
+        let pair = try EnginePair()
+        let service = try ChargenService(stack: pair.server, port: 19, seed: 5)
+        let client = RecordingConnection(try pair.client.connectTCP(to: EnginePair.serverAddress, port: 19))
+        #expect(pair.run { client.connected })
+        // The first full-sized segment the client sends is lost: the server holds the
+        // next ones out of order (and would put SACK blocks on its segments) until the
+        // client retransmits.
+        var lost = false
+        pair.losesClientFrame = { frame in
+            guard !lost, frame.count > 1000 else { return false }
+            lost = true
+            return true
+        }
+        client.send(testBytes(4 * 1448))
+        #expect(pair.run { client.received.count >= 1_000_000 })
+        #expect(lost)
+        #expect(pair.server.counters[.ipTooBig] == 0)
+        let cycle = ChargenService.cycle
+        #expect(client.received.enumerated().allSatisfy { $0.element == cycle[$0.offset % cycle.count] })
+        #expect(service.connectionsClosing == 1)
+    }
+
     @Test("TCP sends the pattern until the peer closes")
     func tcp() throws {
         let pair = try EnginePair()
