@@ -6,10 +6,9 @@ import TernLink
 /// capabilities".
 enum PrivilegeDrop {
     /// As root: become `user` with no capabilities (`Privileges.drop`). Not as root there
-    /// is nothing to give up and no way to change user, so: staying the current user is
-    /// allowed (with a warning, since `--user` says otherwise only by default), any other
-    /// user is an error — unless capabilities were granted to the binary, which cannot be
-    /// cleared without root's help here, and are refused rather than kept.
+    /// is no way to change user, so staying the current user is allowed (with a warning)
+    /// and any other user is an error; capabilities the process was granted (file or
+    /// ambient capabilities, the usual way to run it unprivileged) are cleared.
     static func perform(user: String, logger: Logger) throws(StartupError) {
         if geteuid() == 0 {
             do {
@@ -27,16 +26,12 @@ enum PrivilegeDrop {
         guard entry.pointee.pw_uid == geteuid() else {
             throw StartupError("cannot change to user \(user): ternd is not running as root (it runs as \(current); pass --user \(current) to stay so)")
         }
-        let clear: Bool
         do {
-            clear = try Privileges.capabilitiesAreClear()
+            try Privileges.clearCapabilities()
         } catch {
             throw StartupError(error)
         }
-        guard clear else {
-            throw StartupError("ternd runs as \(current) but holds capabilities it cannot drop without root; run it as root, or without file capabilities")
-        }
-        logger.warning("not running as root: staying user \(current), which holds no capabilities")
+        logger.warning("not running as root: staying user \(current); capabilities cleared")
     }
 
     private static func currentUserName() -> String? {
