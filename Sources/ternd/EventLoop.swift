@@ -1,3 +1,4 @@
+import Glibc
 import Logging
 import TernLink
 import TernStack
@@ -30,6 +31,8 @@ final class EventLoop {
     private let status: StatusSignal
     private let logger: Logger
     private var batch: FrameBatch
+    /// A receive failed with ENETDOWN and nothing has arrived since.
+    private var linkDownReported = false
 
     init(link: LinkSetup, stack: NetworkStack, services: ServiceSet, transmitter: DeviceTransmitter,
          poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger) {
@@ -120,6 +123,15 @@ final class EventLoop {
                 count = try link.device.receive(into: &batch)
             } catch where error.isTransient {
                 return false
+            } catch where error.code == ENETDOWN {
+                // The interface went down (ip link set … down): wait for it to come back.
+                if !linkDownReported { logger.warning("\(error)") }
+                linkDownReported = true
+                return false
+            }
+            if count > 0 && linkDownReported {
+                logger.notice("\(link.device.name) is receiving again")
+                linkDownReported = false
             }
             if count == 0 { return false }
             let now = Instant(nanoseconds: MonotonicClock.nanoseconds())

@@ -40,6 +40,16 @@ fi
 check "UDP time over veth" client "$NS" udp-time 10.0.1.2 37
 check "UDP echo over veth (checksums the kernel left to offload are completed)" client "$NS" udp-echo 10.0.1.2 7 100 1472 3000
 check "TCP echo of 1 MB over veth" client "$NS" tcp-echo 10.0.1.2 7 1048576
+ip netns exec "$NS" ip link set vt down
+ip netns exec "$NS" timeout 5 ping -c 1 -W 1 10.0.1.2 >/dev/null 2>&1
+ip netns exec "$NS" ip link set vt up
+sleep 0.5
+out=$(ip netns exec "$NS" timeout 10 ping -c 3 -i 0.2 -W 2 10.0.1.2 2>&1)
+if kill -0 "$TERND_PID" 2>/dev/null && echo "$out" | grep -q " 3 received"; then
+    pass "survives its interface going down and up, and answers again"
+else
+    fail "interface down and up" "$(tail -2 "$IT_WORK/ternd.err" | tr '\n' '|')"
+fi
 stop_ternd "$TERND_PID"
 if [ "$STOP_STATUS" -eq 0 ]; then pass "exits 0 on SIGTERM"; else fail "exit status" "$STOP_STATUS"; fi
 it_end
