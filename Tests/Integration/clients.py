@@ -155,9 +155,10 @@ def tcp_time(host, port):
     time_check(struct.unpack("!I", data)[0], "TCP time")
 
 
-def tcp_echo(host, port, size):
+def tcp_echo(host, port, size, limit="60"):
     """Sends `size` bytes while reading the echo (so neither side's window stalls), then
-    half-closes and expects every byte back, then the server's FIN."""
+    half-closes and expects every byte back, then the server's FIN, all within `limit`
+    seconds."""
     size = int(size)
     payload = os.urandom(size)
     received = bytearray()
@@ -167,7 +168,7 @@ def tcp_echo(host, port, size):
         selector = selectors.DefaultSelector()
         selector.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE)
         sent, shut, closed = 0, False, False
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + float(limit)
         while not closed:
             if time.monotonic() > deadline:
                 fail(f"TCP echo: timed out after sending {sent} and receiving {len(received)} of {size} bytes")

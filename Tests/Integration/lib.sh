@@ -135,9 +135,10 @@ check() {
 }
 
 # tap_host NS [ARGS...]: the usual virtual host: TAP tern0 in NS, ternd at 10.0.0.2/24,
-# the kernel at 10.0.0.1/24.
+# the kernel at 10.0.0.1/24. Its output goes to $IT_WORK/$IT_LABEL.out and .err
+# (IT_LABEL defaults to "ternd"; set it to keep the logs of several runs apart).
 tap_host() {
     local ns=$1
     shift
-    start_ternd "$ns" ternd --tap tern0 --address 10.0.0.2/24 --host-address 10.0.0.1/24 "$@"
+    start_ternd "$ns" "${IT_LABEL:-ternd}" --tap tern0 --address 10.0.0.2/24 --host-address 10.0.0.1/24 "$@"
 }
