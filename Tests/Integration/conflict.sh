@@ -2,7 +2,7 @@
 # Two virtual hosts claiming one address on a bridge: each logs the conflict as a warning.
 source "$(dirname "$0")/lib.sh"
 it_begin conflict
-NS=$(it_namespace)
+it_namespace
 ip netns exec "$NS" ip link add br0 type bridge
 ip netns exec "$NS" ip link set br0 up
 for tap in tern0 tern1; do

@@ -3,7 +3,7 @@
 # still deliver every byte.
 source "$(dirname "$0")/lib.sh"
 it_begin faults
-NS=$(it_namespace)
+it_namespace
 
 IT_LABEL=lossy
 if ! tap_host "$NS" --echo-port 7 --fault-drop 0.1 --fault-seed 7 --pcap "$IT_WORK/lossy.pcap"; then

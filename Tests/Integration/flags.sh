@@ -3,7 +3,7 @@
 # crash and no ready line.
 source "$(dirname "$0")/lib.sh"
 it_begin flags
-NS=$(it_namespace)
+it_namespace
 
 crashed() { grep -qE "Fatal error|Stack trace|Backtrace|Current stack trace|💣|Illegal instruction|Segmentation" "$1"; }
 

@@ -37,13 +37,13 @@ it_begin() {
     trap 'exit 130' INT TERM
 }
 
-# it_namespace: creates a namespace with loopback up and prints its name.
+# it_namespace: creates a namespace with loopback up; its name is left in NS. (Not meant
+# for $(...): the name must be recorded in this shell for the cleanup to remove it.)
 it_namespace() {
-    local ns="tern-it-$IT_NAME-$$-${#IT_NAMESPACES[@]}"
-    ip netns add "$ns"
-    ip netns exec "$ns" ip link set lo up
-    IT_NAMESPACES+=("$ns")
-    echo "$ns"
+    NS="tern-it-$IT_NAME-$$-${#IT_NAMESPACES[@]}"
+    IT_NAMESPACES+=("$NS")
+    ip netns add "$NS"
+    ip netns exec "$NS" ip link set lo up
 }
 
 it_cleanup() {

@@ -3,7 +3,7 @@
 # logs counters; SIGTERM and SIGINT close connections with a FIN and exit 0 quickly).
 source "$(dirname "$0")/lib.sh"
 it_begin lifecycle
-NS=$(it_namespace)
+it_namespace
 PCAP=$IT_WORK/lifecycle.pcap
 
 if ! tap_host "$NS" --echo-port 7 --pcap "$PCAP"; then

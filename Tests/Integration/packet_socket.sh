@@ -2,7 +2,7 @@
 # --packet-socket on one end of a veth pair (no address on it), the kernel on the other.
 source "$(dirname "$0")/lib.sh"
 it_begin packet-socket
-NS=$(it_namespace)
+it_namespace
 
 ip netns exec "$NS" ip link add vk type veth peer name vt
 ip netns exec "$NS" ip addr add 10.0.1.1/24 dev vk

@@ -3,7 +3,7 @@
 # and the kernel's neighbour table.
 source "$(dirname "$0")/lib.sh"
 it_begin ping
-NS=$(it_namespace)
+it_namespace
 PCAP=$IT_WORK/ping.pcap
 
 if ! tap_host "$NS" --pcap "$PCAP"; then

@@ -3,7 +3,7 @@
 # route they are dropped.
 source "$(dirname "$0")/lib.sh"
 it_begin routing
-NS=$(it_namespace)
+it_namespace
 # Addresses of the kernel outside the TAP's subnet, reachable through it from ternd's side.
 ip netns exec "$NS" ip addr add 192.168.50.1/32 dev lo
 ip netns exec "$NS" ip addr add 192.168.60.1/32 dev lo

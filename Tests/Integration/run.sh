@@ -41,8 +41,14 @@ for file in "${files[@]}"; do
     name=$(basename "$file" .sh)
     echo "== $name"
     log=$(mktemp)
+    before=$(ip netns list | awk '{print $1}' | sort)
     bash "$file" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
+    leaked=$(comm -13 <(echo "$before") <(ip netns list | awk '{print $1}' | sort) | tr '\n' ' ')
+    if [ -n "${leaked// /}" ]; then
+        echo "FAIL $name: left network namespaces behind: $leaked" | tee -a "$log"
+        status=1
+    fi
     p=$(grep -c "^PASS " "$log")
     f=$(grep -c "^FAIL " "$log")
     s=$(grep -c "^SKIP " "$log")

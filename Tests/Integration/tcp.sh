@@ -3,7 +3,7 @@
 # resets for closed ports, several connections at once. The capture is kept on failure.
 source "$(dirname "$0")/lib.sh"
 it_begin tcp
-NS=$(it_namespace)
+it_namespace
 
 if ! tap_host "$NS" --echo-port 7 --discard-port 9 --chargen-port 19 --pcap "$IT_WORK/tcp.pcap"; then
     fail "ternd starts" "no ready line"

@@ -3,7 +3,7 @@
 # unreachable seen as ECONNREFUSED.
 source "$(dirname "$0")/lib.sh"
 it_begin udp
-NS=$(it_namespace)
+it_namespace
 
 if ! tap_host "$NS" --echo-port 7 --discard-port 9 --chargen-port 19; then
     fail "ternd starts" "no ready line"
