@@ -283,6 +283,19 @@ int tern_drop_privileges(const char *user, const char **failed_step) {
     return 0;
 }
 
+int tern_clear_capabilities(void) {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return -errno;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -errno;
+    cap_t caps = cap_init();
+    if (!caps) return -errno;
+    int r = (cap_clear(caps) < 0 || cap_set_proc(caps) < 0) ? -errno : 0;
+    cap_free(caps);
+    if (r < 0) return r;
+    int clear = tern_capabilities_are_clear();
+    if (clear < 0) return clear;
+    return clear == 1 ? 0 : -EPERM;
+}
+
 int tern_capabilities_are_clear(void) {
     cap_t caps = cap_get_proc();
     if (!caps) return -errno;

@@ -94,6 +94,12 @@ int tern_enter_netns(const char *path);
 /// Returns 0 or -errno; `*failed_step` names the step that failed.
 int tern_drop_privileges(const char *user, const char **failed_step);
 
+/// Clears the effective, permitted, inheritable and ambient capability sets of a process
+/// that keeps its user (no root needed: giving capabilities up is always allowed) and sets
+/// no-new-privs. The bounding set stays, since shrinking it needs CAP_SETPCAP.
+/// Returns 0 or -errno.
+int tern_clear_capabilities(void);
+
 /// Returns 1 when the effective, permitted and inheritable sets are all empty, 0 if not,
 /// -errno on failure.
 int tern_capabilities_are_clear(void);

@@ -26,6 +26,16 @@ public enum Privileges {
         throw SystemError(code: -result, operation: operation, subject: .user(user))
     }
 
+    /// Gives up every capability while staying the same user: for a process that is not
+    /// root but was granted capabilities (file capabilities, ambient ones). Clears the
+    /// effective, permitted, inheritable and ambient sets and sets no-new-privs; the
+    /// bounding set stays (shrinking it needs CAP_SETPCAP), which no-new-privs makes moot.
+    public static func clearCapabilities() throws(SystemError) {
+        let result = tern_clear_capabilities()
+        guard result < 0 else { return }
+        throw SystemError(code: -result, operation: "cannot clear the process's capabilities")
+    }
+
     /// Whether the effective, permitted and inheritable capability sets are all empty.
     public static func capabilitiesAreClear() throws(SystemError) -> Bool {
         let result = tern_capabilities_are_clear()

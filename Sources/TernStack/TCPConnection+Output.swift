@@ -164,7 +164,7 @@ extension TCPConnection {
         let (window, edge) = windowToAdvertise()
         let outcome = layer.emitSegment(
             to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sequence,
-            acknowledgment: receiveNext, flags: flags, window: window, options: segmentOptions(),
+            acknowledgment: receiveNext, flags: flags, window: window, options: segmentOptions(payloadLength: length),
             payloadLength: length) { payload in
                 if let base = payload.baseAddress { self.sendBuffer.copy(from: offset, length: length, to: base) }
             }
@@ -250,15 +250,23 @@ extension TCPConnection {
     }
 
     /// Options on a synchronized segment: timestamps, and SACK blocks while we hold
-    /// out-of-order data (three fit beside timestamps).
-    private func segmentOptions() -> TCPOptions {
+    /// out-of-order data (three fit beside timestamps) — as many as the segment has room
+    /// for. `sendMSS` leaves room for timestamps only, so a full-sized data segment
+    /// carries no SACK blocks: with them it would exceed the MTU and never leave.
+    private func segmentOptions(payloadLength: Int = 0) -> TCPOptions {
         var options = TCPOptions()
         if timestampsEnabled {
             options.timestamps = TCPTimestamps(value: layer.timestampClock(offset: timestampOffset),
                                                echoReply: timestampRecent)
         }
         if sackEnabled && !outOfOrder.isEmpty {
-            options.sackBlocks = outOfOrder.sackBlocks(count: timestampsEnabled ? 3 : 4)
+            let room = min(40, min(layer.ourMSS, peerMSS) - payloadLength)
+            var count = timestampsEnabled ? 3 : 4
+            options.sackBlocks = outOfOrder.sackBlocks(count: count)
+            while count > 0 && options.encodedLength > room {
+                count -= 1
+                options.sackBlocks = outOfOrder.sackBlocks(count: count)
+            }
         }
         return options
     }

@@ -157,11 +157,17 @@ extension TCPConnection {
         }
     }
 
-    /// Frees the buffers and stops every timer: the connection is over. Data received in
-    /// order stays readable after a normal close; a reset discards it, as BSD sockets do.
-    func releaseEverything(keepReceivedData: Bool) {
+    /// Frees the buffers and stops every timer: the connection is over. With
+    /// `keepingReceived`, in-order data the application has not read yet stays readable
+    /// (after a normal close the peer's last bytes and its FIN may arrive together, before
+    /// the application had a chance to read them); it is freed once read.
+    func releaseEverything(keepingReceived: Bool = false) {
         sendBuffer.discardAll()
-        if !keepReceivedData { receiveBuffer.discardAll() }
+        if keepingReceived {
+            receiveBuffer.releaseIfEmpty()
+        } else {
+            receiveBuffer.discardAll()
+        }
         outOfOrder.removeAll()
         retransmitDeadline = nil
         delayedACKDeadline = nil

@@ -234,17 +234,16 @@ public final class TCPConnection {
 
     /// Reading freed buffer space: the peer may deserve a window update.
     private func didConsume() {
+        if state == .closed || state == .timeWait {
+            // The connection is over; only its last unread bytes were left.
+            receiveBuffer.releaseIfEmpty()
+            return
+        }
         if state.canReceiveData && layer.shouldUpdateWindow(self) {
             ackNow = true
             layer.needsOutput(self)
         }
-        if receiveBuffer.isEmpty && outOfOrder.isEmpty {
-            if state == .closed || state == .timeWait {
-                receiveBuffer.releaseIfEmpty()
-            } else {
-                layer.scheduleBufferRelease(self)
-            }
-        }
+        if receiveBuffer.isEmpty && outOfOrder.isEmpty { layer.scheduleBufferRelease(self) }
     }
 
     // MARK: - Writing

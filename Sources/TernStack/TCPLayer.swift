@@ -318,7 +318,8 @@ final class TCPLayer {
             listener.halfOpenEnded()
             connection.listener = nil
         }
-        connection.releaseEverything(keepReceivedData: error == nil)
+        // A normal close keeps unread data readable; a reset or an abort discards it.
+        connection.releaseEverything(keepingReceived: error == nil && notify)
         if error != nil { count(.tcpConnectionsFailed) }
         if notify { connection.post(.closed) }
     }

@@ -1,0 +1,89 @@
+import TernStack
+import TernWire
+
+/// The Time Protocol (RFC 868) on one port, over UDP and TCP: the number of seconds since
+/// 1900-01-01 00:00 UTC as a 32-bit big-endian integer.
+///
+/// UDP: every datagram (whatever it holds) gets the 4 bytes back. TCP: each accepted
+/// connection gets the 4 bytes, then a FIN.
+///
+/// The service reads no clock: `unixTime` supplies the wall-clock time (seconds since
+/// 1970) whenever a value is due, so tests can fix it.
+public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionDelegate {
+    /// Seconds from 1900-01-01 to 1970-01-01 (70 years, 17 of them leap).
+    public static let secondsFrom1900To1970: Int64 = 2_208_988_800
+
+    public let port: UInt16
+    private let unixTime: () -> Int64
+    private let udp: UDPSocket
+    private var tcp: SimpleTCPEndpoint!
+
+    /// Binds `port` for UDP and listens on it for TCP.
+    public init(stack: NetworkStack, port: UInt16, backlog: Int = 128,
+                unixTime: @escaping () -> Int64) throws(SocketError) {
+        self.port = port
+        self.unixTime = unixTime
+        udp = try stack.bindUDP(port: port)
+        do {
+            tcp = try SimpleTCPEndpoint(stack: stack, port: port, backlog: backlog) { [unowned self] connection in
+                self.serve(connection)
+            }
+        } catch {
+            udp.close()
+            throw error
+        }
+        udp.delegate = self
+    }
+
+    /// The RFC 868 value for a Unix time, wrapping modulo 2^32 (first on 2036-02-07).
+    public static func timeValue(unixTime: Int64) -> UInt32 {
+        UInt32(truncatingIfNeeded: unixTime &+ secondsFrom1900To1970)
+    }
+
+    /// The value as sent on the wire: big-endian.
+    static func wireBytes(unixTime: Int64) -> (UInt8, UInt8, UInt8, UInt8) {
+        let value = timeValue(unixTime: unixTime)
+        return (UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+                UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value))
+    }
+
+    public var summary: String { "time \(port)/tcp+udp" }
+
+    public func shutdown() {
+        udp.close()
+        tcp.shutdown()
+    }
+
+    public var connectionsClosing: Int { tcp.connectionsClosing }
+
+    // MARK: - UDP
+
+    public func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
+                          from address: IPv4Address, port: UInt16) {
+        guard UDPReflection.shouldAnswer(sourcePort: port) else { return }
+        var bytes = TimeService.wireBytes(unixTime: unixTime())
+        withUnsafeBytes(of: &bytes) { reply in
+            // A failure (no route, ARP queue full) is the stack's to count; UDP promises nothing.
+            try? socket.send(reply, to: address, port: port)
+        }
+    }
+
+    // MARK: - TCP
+
+    private func serve(_ connection: TCPConnection) {
+        connection.delegate = self
+        var bytes = TimeService.wireBytes(unixTime: unixTime())
+        _ = withUnsafeBytes(of: &bytes) { connection.send($0) }
+        connection.discardReceived()
+        connection.close()
+        tcp.forgetIfEnded(connection)
+    }
+
+    public func connectionDidReceive(_ connection: TCPConnection) {
+        connection.discardReceived()
+    }
+
+    public func connectionDidClose(_ connection: TCPConnection, error: SocketError?) {
+        tcp.forget(connection)
+    }
+}

@@ -1,0 +1,189 @@
+import Glibc
+import Logging
+import TernLink
+import TernStack
+
+/// The daemon's single thread: epoll on the device and the signal descriptors, with the
+/// stack's next deadline as the timeout.
+///
+/// Each wake-up reads frames in batches (into one reused `FrameBatch`) and feeds them to
+/// the stack, then polls it; replies leave synchronously through the `DeviceTransmitter`.
+/// SIGINT/SIGTERM starts a shutdown: services close their connections with a FIN, and the
+/// loop runs on until the peers have acknowledged them or `shutdownGrace` passes.
+final class EventLoop {
+    private enum Token: UInt64 {
+        case device = 1
+        case termination = 2
+        case status = 3
+    }
+
+    /// Batches read in one wake-up before timers and signals get their turn again.
+    static let batchesPerWake = 16
+    /// How long a shutdown waits for FINs to be acknowledged.
+    static let shutdownGrace: UInt64 = 1_000_000_000
+
+    private let link: LinkSetup
+    private let stack: NetworkStack
+    private let services: ServiceSet
+    private let transmitter: DeviceTransmitter
+    private let poller: EventPoller
+    private let termination: TerminationSignals
+    private let status: StatusSignal
+    private let logger: Logger
+    private var batch: FrameBatch
+    /// A receive failed with ENETDOWN and nothing has arrived since.
+    private var linkDownReported = false
+
+    init(link: LinkSetup, stack: NetworkStack, services: ServiceSet, transmitter: DeviceTransmitter,
+         poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger) {
+        self.link = link
+        self.stack = stack
+        self.services = services
+        self.transmitter = transmitter
+        self.poller = poller
+        self.termination = termination
+        self.status = status
+        self.logger = logger
+        batch = link.device.makeBatch(capacity: 64)
+    }
+
+    /// Registers the descriptors the loop waits on.
+    static func register(device: any LinkDevice, termination: TerminationSignals, status: StatusSignal,
+                         with poller: EventPoller) throws(StartupError) {
+        guard let deviceFD = device.fileDescriptor else {
+            throw StartupError("\(device.name) has no file descriptor to wait on")
+        }
+        do {
+            try poller.add(deviceFD, token: Token.device.rawValue)
+            try poller.add(termination.fileDescriptor, token: Token.termination.rawValue)
+            try poller.add(status.fileDescriptor, token: Token.status.rawValue)
+        } catch {
+            throw StartupError(error)
+        }
+    }
+
+    /// Runs until a termination signal (returns 0) or a fatal device error (returns 1).
+    func run() -> Int32 {
+        var shutdownDeadline: UInt64?
+        var deviceBacklog = false
+        while true {
+            let now = MonotonicClock.nanoseconds()
+            var deadline = stack.nextDeadline?.nanoseconds
+            if let end = shutdownDeadline { deadline = min(deadline ?? end, end) }
+            let timeout = deviceBacklog ? 0 : EventPoller.timeout(until: deadline, now: now)
+            let ready: Int
+            do {
+                ready = try poller.wait(timeoutMilliseconds: timeout)
+            } catch {
+                logger.error("\(error)")
+                return finish(status: 1)
+            }
+            var deviceReadable = deviceBacklog
+            for index in 0..<ready {
+                switch Token(rawValue: poller.readyEvent(at: index).token) {
+                case .device:
+                    deviceReadable = true
+                case .termination:
+                    guard let signal = nextTerminationSignal() else { continue }
+                    if shutdownDeadline != nil {
+                        logger.notice("\(signalName(signal)) again: exiting without waiting")
+                        return finish(status: 0)
+                    }
+                    logger.info("\(signalName(signal)): closing connections")
+                    services.shutdown()
+                    shutdownDeadline = MonotonicClock.nanoseconds() + EventLoop.shutdownGrace
+                case .status:
+                    if status.drain() { logCounters() }
+                case nil:
+                    break
+                }
+            }
+            if deviceReadable {
+                do {
+                    deviceBacklog = try receiveFrames()
+                } catch {
+                    logger.error("\(error)")
+                    return finish(status: 1)
+                }
+            }
+            let polled = MonotonicClock.nanoseconds()
+            stack.poll(now: Instant(nanoseconds: polled))
+            if let end = shutdownDeadline, services.connectionsClosing == 0 || polled >= end {
+                return finish(status: 0)
+            }
+        }
+    }
+
+    /// Feeds waiting frames to the stack, a batch at a time. Returns true when it stopped
+    /// with frames possibly still waiting (so the next wait does not block).
+    private func receiveFrames() throws(SystemError) -> Bool {
+        for _ in 0..<EventLoop.batchesPerWake {
+            let count: Int
+            do {
+                count = try link.device.receive(into: &batch)
+            } catch where error.isTransient {
+                return false
+            } catch where error.code == ENETDOWN {
+                // The interface went down (ip link set … down): wait for it to come back.
+                if !linkDownReported { logger.warning("\(error)") }
+                linkDownReported = true
+                return false
+            }
+            if count > 0 && linkDownReported {
+                logger.notice("\(link.device.name) is receiving again")
+                linkDownReported = false
+            }
+            if count == 0 { return false }
+            let now = Instant(nanoseconds: MonotonicClock.nanoseconds())
+            for index in 0..<count {
+                stack.receive(frame: batch[index], now: now)
+            }
+            stack.poll(now: now)
+        }
+        return true
+    }
+
+    private func nextTerminationSignal() -> Int32? {
+        do {
+            return try termination.next()
+        } catch {
+            logger.error("\(error)")
+            return nil
+        }
+    }
+
+    /// Logs the counters, flushes and closes the device (and the capture file).
+    private func finish(status: Int32) -> Int32 {
+        logCounters()
+        if let capture = link.capture {
+            do {
+                try capture.flush()
+                logger.info("capture \(capture.path): \(capture.recordedFrames) frames")
+            } catch {
+                logger.error("\(error)")
+            }
+        }
+        link.device.close()
+        return status
+    }
+
+    /// One line with every non-zero counter of the stack and of the link.
+    func logCounters() {
+        var lines = stack.counters.report
+        if transmitter.failures > 0 { lines.append("frames the device refused: \(transmitter.failures)") }
+        if let faults = link.faults {
+            let inbound = faults.inboundCounters, outbound = faults.outboundCounters
+            lines.append("faults in: dropped \(inbound.dropped), duplicated \(inbound.duplicated), reordered \(inbound.reordered), corrupted \(inbound.corrupted)")
+            lines.append("faults out: dropped \(outbound.dropped), duplicated \(outbound.duplicated), reordered \(outbound.reordered), corrupted \(outbound.corrupted)")
+        }
+        logger.info("counters: \(lines.isEmpty ? "none" : lines.joined(separator: ", "))")
+    }
+
+    private func signalName(_ signal: Int32) -> String {
+        switch signal {
+        case 2: "SIGINT"
+        case 15: "SIGTERM"
+        default: "signal \(signal)"
+        }
+    }
+}

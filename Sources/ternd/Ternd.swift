@@ -1,0 +1,102 @@
+import ArgumentParser
+import Glibc
+import Logging
+import TernLink
+import TernStack
+
+/// `ternd`: parse the command line, set up the link, drop privileges, and run the virtual
+/// host until a termination signal.
+@main
+enum Ternd {
+    static func main() {
+        let options: TerndOptions
+        do {
+            options = try TerndOptions.parse()
+        } catch {
+            let code = TerndOptions.exitCode(for: error)
+            if code == .success {
+                Output.line(TerndOptions.fullMessage(for: error), to: 1)
+                exit(0)
+            }
+            fail(usage: TerndOptions.message(for: error), code: code.rawValue)
+        }
+        let configuration: DaemonConfiguration
+        do {
+            configuration = try DaemonConfiguration(options)
+        } catch {
+            fail(usage: error.description, code: ExitCode.validationFailure.rawValue)
+        }
+        Output.bootstrapLogging(level: options.logLevel)
+        let logger = Logger(label: "ternd")
+        do {
+            exit(try run(configuration, logger: logger))
+        } catch {
+            logger.error("\(error)")
+            exit(1)
+        }
+    }
+
+    /// A usage error: one line on stderr, then exit.
+    private static func fail(usage message: String, code: Int32) -> Never {
+        // Argument parser messages may list choices on lines of their own ("- trace"):
+        // fold them into the one line.
+        let lines = message.split(whereSeparator: \.isNewline).map { line in
+            line.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        }
+            .filter { !$0.isEmpty }
+        let choices = lines.filter { $0.hasPrefix("- ") }.map { $0.dropFirst(2) }
+        var oneLine = lines.filter { !$0.hasPrefix("- ") }.joined(separator: " ")
+        if !choices.isEmpty { oneLine += " " + choices.joined(separator: ", ") }
+        Output.line("ternd: \(oneLine) (see ternd --help)", to: 2)
+        exit(code == 0 ? 64 : code)
+    }
+
+    /// SPEC §1's order: device, kernel side, capture and faults, signals and poller,
+    /// privilege drop, stack, services, announcement, ready line, loop.
+    private static func run(_ configuration: DaemonConfiguration, logger: Logger) throws(StartupError) -> Int32 {
+        let link = try LinkSetup.open(configuration, logger: logger)
+        let termination: TerminationSignals
+        let status: StatusSignal
+        let poller: EventPoller
+        do {
+            termination = try TerminationSignals()
+            status = try StatusSignal()
+            poller = try EventPoller()
+        } catch {
+            link.device.close()
+            throw StartupError(error)
+        }
+        try EventLoop.register(device: link.device, termination: termination, status: status, with: poller)
+        try PrivilegeDrop.perform(user: configuration.user, logger: logger)
+
+        let transmitter = DeviceTransmitter(device: link.device, logger: logger)
+        var system = SystemRandomNumberGenerator()  // getrandom(2)
+        let stackConfiguration = configuration.stackConfiguration(mtu: link.device.mtu, randomSeed: system.next())
+        let now = Instant(nanoseconds: MonotonicClock.nanoseconds())
+        let stack: NetworkStack
+        do {
+            stack = try NetworkStack(configuration: stackConfiguration, transmitter: transmitter, now: now)
+        } catch {
+            throw StartupError(error)
+        }
+        stack.eventHandler = { event in
+            switch event {
+            case .addressConflict(let address, let mac):
+                logger.warning("address conflict: \(mac) also answers for \(address)")
+            case .resolutionFailed(let address):
+                logger.warning("no ARP answer from \(address); datagrams waiting for it were dropped")
+            }
+        }
+        let services = try ServiceSet(configuration: configuration, stack: stack, logger: logger)
+        stack.start(now: Instant(nanoseconds: MonotonicClock.nanoseconds()))
+
+        var ready = "ternd ready: \(configuration.address) MAC \(configuration.mac) on \(link.description), MTU \(link.device.mtu)"
+        if let gateway = configuration.gateway { ready += ", gateway \(gateway)" }
+        ready += "; services: \(services.summary)"
+        Output.line(ready, to: 1)
+
+        let loop = EventLoop(link: link, stack: stack, services: services, transmitter: transmitter, poller: poller,
+                             termination: termination, status: status, logger: logger)
+        return loop.run()
+    }
+}

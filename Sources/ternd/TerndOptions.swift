@@ -1,0 +1,128 @@
+import ArgumentParser
+
+/// The command line of `ternd`, as typed: SPEC §1's flags plus a few resource limits.
+/// Syntax is checked here; what the values mean together is checked by
+/// `DaemonConfiguration`.
+struct TerndOptions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ternd",
+        abstract: "Run a virtual IPv4 host, with Tern's userspace TCP/IP stack, on a TAP device or an interface.",
+        discussion: """
+            Examples:
+              ternd --tap tern0 --address 10.0.0.2/24 --host-address 10.0.0.1/24
+              ternd --packet-socket veth1 --address 10.0.1.2/24 --echo-port 7
+
+            The daemon opens the device, configures the kernel side (--host-address), then \
+            drops to --user with no capabilities left. SIGINT or SIGTERM closes connections \
+            with a FIN and exits; SIGUSR1 logs the stack's counters.
+            """)
+
+    // MARK: Link
+
+    @Option(name: .customLong("tap"), help: ArgumentHelp("Attach to TAP device NAME, creating it if absent.", valueName: "name"))
+    var tap: String?
+
+    @Option(name: .customLong("packet-socket"),
+            help: ArgumentHelp("Instead of a TAP, use an AF_PACKET socket on the existing interface IFNAME (give it no IPv4 address).",
+                               valueName: "ifname"))
+    var packetSocket: String?
+
+    @Option(help: ArgumentHelp("The virtual host's IPv4 address and prefix, e.g. 10.0.0.2/24.", valueName: "cidr"))
+    var address: String
+
+    @Option(help: ArgumentHelp("Next hop of the default route (inside the subnet).", valueName: "ip"))
+    var gateway: String?
+
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("An extra static route, e.g. --route 10.9.0.0/16 via 10.0.0.1 (repeatable).",
+                               valueName: "cidr via ip"))
+    var route: [String] = []
+
+    @Option(help: ArgumentHelp("The virtual host's MAC (default: 02:00 followed by the IPv4 address).", valueName: "mac"))
+    var mac: String?
+
+    @Option(name: .customLong("host-address"),
+            help: ArgumentHelp("Configure the kernel side of the TAP with this address (same subnet) and bring it up.",
+                               valueName: "cidr"))
+    var hostAddress: String?
+
+    @Option(help: ArgumentHelp("Link MTU (default 1500; with --packet-socket, the interface's).", valueName: "n"))
+    var mtu: Int?
+
+    // MARK: Services
+
+    @Option(help: ArgumentHelp("Web root of the HTTP service.", valueName: "dir"))
+    var www: String = "./www"
+
+    @Option(name: .customLong("http-port"), help: ArgumentHelp("HTTP service port (0: off).", valueName: "n"))
+    var httpPort: UInt16 = 80
+
+    @Option(name: .customLong("time-port"), help: ArgumentHelp("Time Protocol port, TCP and UDP (0: off).", valueName: "n"))
+    var timePort: UInt16 = 37
+
+    @Option(name: .customLong("chat-port"), help: ArgumentHelp("Chat service port (0: off).", valueName: "n"))
+    var chatPort: UInt16 = 3490
+
+    @Option(name: .customLong("echo-port"), help: ArgumentHelp("Echo (RFC 862) port, TCP and UDP (0: off).", valueName: "n"))
+    var echoPort: UInt16 = 0
+
+    @Option(name: .customLong("discard-port"), help: ArgumentHelp("Discard (RFC 863) port, TCP and UDP (0: off).", valueName: "n"))
+    var discardPort: UInt16 = 0
+
+    @Option(name: .customLong("chargen-port"), help: ArgumentHelp("Chargen (RFC 864) port, TCP and UDP (0: off).", valueName: "n"))
+    var chargenPort: UInt16 = 0
+
+    @Option(name: .customLong("words-port"), help: ArgumentHelp("Word service port (0: off).", valueName: "n"))
+    var wordsPort: UInt16 = 0
+
+    // MARK: Process
+
+    @Option(help: ArgumentHelp("Drop to this user after setup.", valueName: "name"))
+    var user: String = "nobody"
+
+    @Option(help: ArgumentHelp("Write every frame sent and received to this pcap file.", valueName: "file"))
+    var pcap: String?
+
+    @Option(name: .customLong("log-level"), help: "Log level.")
+    var logLevel: LogLevelOption = .info
+
+    // MARK: Limits
+
+    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most TCP connections at once.", valueName: "n"))
+    var maxConnections: Int = 1024
+
+    @Option(name: .customLong("listen-backlog"),
+            help: ArgumentHelp("Established connections each service may have waiting to be accepted.", valueName: "n"))
+    var listenBacklog: Int = 128
+
+    @Option(name: .customLong("tcp-buffer-size"),
+            help: ArgumentHelp("Send and receive buffer of each TCP connection, in bytes (allocated while in use).",
+                               valueName: "bytes"))
+    var tcpBufferSize: Int = 256 * 1024
+
+    @Option(name: .customLong("reassembly-memory"),
+            help: ArgumentHelp("Bytes held in all by IPv4 datagrams being reassembled.", valueName: "bytes"))
+    var reassemblyMemory: Int = 1 << 20
+
+    // MARK: Testing
+
+    @Option(name: .customLong("fault-drop"), help: ArgumentHelp("For testing: drop this share of frames (0–1), both ways.", valueName: "p"))
+    var faultDrop: Double = 0
+
+    @Option(name: .customLong("fault-duplicate"), help: ArgumentHelp("For testing: duplicate this share of frames (0–1).", valueName: "p"))
+    var faultDuplicate: Double = 0
+
+    @Option(name: .customLong("fault-reorder"), help: ArgumentHelp("For testing: reorder this share of frames (0–1).", valueName: "p"))
+    var faultReorder: Double = 0
+
+    @Option(name: .customLong("fault-corrupt"), help: ArgumentHelp("For testing: flip a bit in this share of frames (0–1).", valueName: "p"))
+    var faultCorrupt: Double = 0
+
+    @Option(name: .customLong("fault-seed"), help: ArgumentHelp("For testing: seed of the fault injector (default: random, logged).", valueName: "n"))
+    var faultSeed: UInt64?
+}
+
+/// `--log-level` values.
+enum LogLevelOption: String, CaseIterable, ExpressibleByArgument {
+    case trace, debug, info, notice, warning, error, critical
+}

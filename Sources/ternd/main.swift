@@ -1,1 +1,0 @@
-print("ternd: under construction")
