@@ -5,17 +5,6 @@ import Testing
 
 @Suite("Time Protocol service")
 struct TimeServiceTests {
-    @Test("the value is Unix time plus 2,208,988,800, modulo 2^32")
-    func timeValue() {
-        #expect(TimeService.timeValue(unixTime: 0) == 2_208_988_800)
-        #expect(TimeService.timeValue(unixTime: 1_700_000_000) == 3_908_988_800)
-        #expect(TimeService.timeValue(unixTime: -2_208_988_800) == 0)
-        // 2036-02-07 06:28:16 UTC: the 32-bit value wraps.
-        #expect(TimeService.timeValue(unixTime: 2_085_978_495) == UInt32.max)
-        #expect(TimeService.timeValue(unixTime: 2_085_978_496) == 0)
-        #expect(TimeService.timeValue(unixTime: 2_085_978_500) == 4)
-    }
-
     @Test("a UDP datagram of any content gets the 4-byte big-endian value")
     func udp() throws {
         let pair = try EnginePair()

@@ -32,19 +32,4 @@ import Testing
     @Test func encodedBigEndian() {
         #expect(TimeProtocol.encoded(unixTime: 0) == [0x83, 0xAA, 0x7E, 0x80])
     }
-
-    @Test func connectionSendsFourBytesThenCloses() {
-        var connection = TimeConnection(unixTime: 0)
-        #expect(connection.disposition == .closeAfterOutput)
-        var received: [UInt8] = []
-        // The socket takes one byte per call.
-        while connection.hasPendingOutput {
-            _ = connection.sendOutput { bytes in
-                received.append(bytes[0])
-                return 1
-            }
-        }
-        #expect(received == [0x83, 0xAA, 0x7E, 0x80])
-        #expect(connection.sendOutput { $0.count } == 0)
-    }
 }

@@ -1,8 +1,7 @@
 import TernStack
 import TernWire
 
-/// The Time Protocol (RFC 868) on one port, over UDP and TCP: the number of seconds since
-/// 1900-01-01 00:00 UTC as a 32-bit big-endian integer.
+/// The Time Protocol (RFC 868) on one port, over UDP and TCP: `TimeProtocol`'s 4-byte value.
 ///
 /// UDP: every datagram (whatever it holds) gets the 4 bytes back. TCP: each accepted
 /// connection gets the 4 bytes, then a FIN.
@@ -10,9 +9,6 @@ import TernWire
 /// The service reads no clock: `unixTime` supplies the wall-clock time (seconds since
 /// 1970) whenever a value is due, so tests can fix it.
 public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionDelegate {
-    /// Seconds from 1900-01-01 to 1970-01-01 (70 years, 17 of them leap).
-    public static let secondsFrom1900To1970: Int64 = 2_208_988_800
-
     public let port: UInt16
     private let unixTime: () -> Int64
     private let udp: UDPSocket
@@ -35,18 +31,6 @@ public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionD
         udp.delegate = self
     }
 
-    /// The RFC 868 value for a Unix time, wrapping modulo 2^32 (first on 2036-02-07).
-    public static func timeValue(unixTime: Int64) -> UInt32 {
-        UInt32(truncatingIfNeeded: unixTime &+ secondsFrom1900To1970)
-    }
-
-    /// The value as sent on the wire: big-endian.
-    static func wireBytes(unixTime: Int64) -> (UInt8, UInt8, UInt8, UInt8) {
-        let value = timeValue(unixTime: unixTime)
-        return (UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-                UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value))
-    }
-
     public var summary: String { "time \(port)/tcp+udp" }
 
     public func shutdown() {
@@ -61,8 +45,7 @@ public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionD
     public func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
                           from address: IPv4Address, port: UInt16) {
         guard UDPReflection.shouldAnswer(sourcePort: port) else { return }
-        var bytes = TimeService.wireBytes(unixTime: unixTime())
-        withUnsafeBytes(of: &bytes) { reply in
+        TimeProtocol.encoded(unixTime: unixTime()).withUnsafeBytes { reply in
             // A failure (no route, ARP queue full) is the stack's to count; UDP promises nothing.
             try? socket.send(reply, to: address, port: port)
         }
@@ -72,8 +55,7 @@ public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionD
 
     private func serve(_ connection: TCPConnection) {
         connection.delegate = self
-        var bytes = TimeService.wireBytes(unixTime: unixTime())
-        _ = withUnsafeBytes(of: &bytes) { connection.send($0) }
+        _ = TimeProtocol.encoded(unixTime: unixTime()).withUnsafeBytes { connection.send($0) }
         connection.discardReceived()
         connection.close()
         tcp.forgetIfEnded(connection)
