@@ -19,6 +19,8 @@ final class EventLoop {
 
     /// Batches read in one wake-up before timers and signals get their turn again.
     static let batchesPerWake = 16
+    /// The longest the loop sleeps: services check their deadlines at least this often.
+    static let tickInterval: UInt64 = 1_000_000_000
     /// How long a shutdown waits for FINs to be acknowledged.
     static let shutdownGrace: UInt64 = 1_000_000_000
 
@@ -33,6 +35,8 @@ final class EventLoop {
     private var batch: FrameBatch
     /// A receive failed with ENETDOWN and nothing has arrived since.
     private var linkDownReported = false
+    /// When the services last had the time.
+    private var lastTick: UInt64 = 0
 
     init(link: LinkSetup, stack: NetworkStack, services: ServiceSet, transmitter: DeviceTransmitter,
          poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger) {
@@ -68,8 +72,8 @@ final class EventLoop {
         var deviceBacklog = false
         while true {
             let now = MonotonicClock.nanoseconds()
-            var deadline = stack.nextDeadline?.nanoseconds
-            if let end = shutdownDeadline { deadline = min(deadline ?? end, end) }
+            var deadline = min(stack.nextDeadline?.nanoseconds ?? .max, now &+ EventLoop.tickInterval)
+            if let end = shutdownDeadline { deadline = min(deadline, end) }
             let timeout = deviceBacklog ? 0 : EventPoller.timeout(until: deadline, now: now)
             let ready: Int
             do {
@@ -107,6 +111,10 @@ final class EventLoop {
                 }
             }
             let polled = MonotonicClock.nanoseconds()
+            if polled >= lastTick &+ EventLoop.tickInterval {
+                lastTick = polled
+                services.tick(now: Instant(nanoseconds: polled))
+            }
             stack.poll(now: Instant(nanoseconds: polled))
             if let end = shutdownDeadline, services.connectionsClosing == 0 || polled >= end {
                 return finish(status: 0)

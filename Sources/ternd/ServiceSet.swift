@@ -7,17 +7,29 @@ import TernStack
 final class ServiceSet {
     private(set) var services: [any HostedService] = []
 
-    /// Binds every service whose port is not 0. HTTP, chat and words are not part of this
-    /// build yet: a non-zero port for them gets a warning and no listener, so nothing
-    /// pretends to serve.
-    init(configuration: DaemonConfiguration, stack: NetworkStack, logger: Logger) throws(StartupError) {
+    /// Binds every service whose port is not 0. `webRoot` was opened before privileges
+    /// were dropped (nil when HTTP is off).
+    init(configuration: DaemonConfiguration, stack: NetworkStack, webRoot: WebRoot?,
+         logger: Logger) throws(StartupError) {
         let backlog = configuration.listenBacklog
-        for (name, flag, port) in [("HTTP", "--http-port", configuration.httpPort),
-                                   ("chat", "--chat-port", configuration.chatPort),
-                                   ("words", "--words-port", configuration.wordsPort)] where port != 0 {
-            logger.warning("the \(name) service is not available yet in this build: not listening on port \(port) (\(flag) 0 silences this)")
-        }
+        var system = SystemRandomNumberGenerator()  // getrandom(2)
+        var webLimits = StreamServiceLimits()
+        webLimits.maximumConnections = configuration.maxConnections
         do {
+            if configuration.httpPort != 0, let webRoot {
+                let access = Logger(label: "http")
+                services.append(try WebService(stack: stack, port: configuration.httpPort, webRoot: webRoot,
+                                               backlog: backlog, limits: webLimits) { line in
+                    access.info("\(line)")
+                })
+            }
+            if configuration.chatPort != 0 {
+                services.append(try ChatService(stack: stack, port: configuration.chatPort, backlog: backlog))
+            }
+            if configuration.wordsPort != 0 {
+                services.append(try WordsService(stack: stack, port: configuration.wordsPort, backlog: backlog,
+                                                 seed: system.next()))
+            }
             if configuration.timePort != 0 {
                 services.append(try TimeService(stack: stack, port: configuration.timePort, backlog: backlog) {
                     WallClock.nanosecondsSinceEpoch() / 1_000_000_000
@@ -30,7 +42,6 @@ final class ServiceSet {
                 services.append(try DiscardService(stack: stack, port: configuration.discardPort, backlog: backlog))
             }
             if configuration.chargenPort != 0 {
-                var system = SystemRandomNumberGenerator()
                 services.append(try ChargenService(stack: stack, port: configuration.chargenPort, backlog: backlog,
                                                    seed: system.next()))
             }
@@ -42,6 +53,12 @@ final class ServiceSet {
     /// "time 37/tcp+udp, echo 7/tcp+udp", or "none".
     var summary: String {
         services.isEmpty ? "none" : services.map(\.summary).joined(separator: ", ")
+    }
+
+    /// Gives every service the time (deadlines, the web server's Date header).
+    func tick(now: Instant) {
+        let unixTime = WallClock.nanosecondsSinceEpoch() / 1_000_000_000
+        for service in services { service.tick(now: now, unixTime: unixTime) }
     }
 
     func shutdown() {

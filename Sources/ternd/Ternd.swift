@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import Logging
 import TernLink
+import TernServices
 import TernStack
 
 /// `ternd`: parse the command line, set up the link, drop privileges, and run the virtual
@@ -67,6 +68,17 @@ enum Ternd {
             throw StartupError(error)
         }
         try EventLoop.register(device: link.device, termination: termination, status: status, with: poller)
+        // The web root is opened while we may still read anything; the server keeps the
+        // directory open and resolves every request beneath it.
+        var webRoot: WebRoot?
+        if configuration.httpPort != 0 {
+            do {
+                webRoot = try WebRoot(path: configuration.www)
+            } catch {
+                link.device.close()
+                throw StartupError("web root \(configuration.www): \(error)")
+            }
+        }
         try PrivilegeDrop.perform(user: configuration.user, logger: logger)
 
         let transmitter = DeviceTransmitter(device: link.device, logger: logger)
@@ -87,7 +99,7 @@ enum Ternd {
                 logger.warning("no ARP answer from \(address); datagrams waiting for it were dropped")
             }
         }
-        let services = try ServiceSet(configuration: configuration, stack: stack, logger: logger)
+        let services = try ServiceSet(configuration: configuration, stack: stack, webRoot: webRoot, logger: logger)
         stack.start(now: Instant(nanoseconds: MonotonicClock.nanoseconds()))
 
         var ready = "ternd ready: \(configuration.address) MAC \(configuration.mac) on \(link.description), MTU \(link.device.mtu)"

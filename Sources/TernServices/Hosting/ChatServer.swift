@@ -97,7 +97,18 @@ public final class ChatServer: TCPListenerDelegate {
         listener.close()
         for client in Array(clients.values) {
             clients[client.id] = nil
+            closing.append(client.socket)
+            client.socket.discardReceived()
             client.socket.close()
         }
+    }
+
+    /// Connections closed at shutdown, kept until their FIN is acknowledged.
+    private var closing: [TCPConnection] = []
+
+    /// Connections whose data or FIN the peer has not acknowledged yet.
+    public var connectionsClosing: Int {
+        closing.removeAll { !$0.hasUnacknowledgedOutput }
+        return closing.count + clients.values.reduce(0) { $0 + ($1.socket.hasUnacknowledgedOutput ? 1 : 0) }
     }
 }

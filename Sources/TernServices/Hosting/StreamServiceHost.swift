@@ -148,11 +148,18 @@ public final class StreamServiceHost<Connection: ServiceConnection>: TCPListener
     }
 
     /// Closes every connection politely (FIN after what is queued) and stops listening.
+    /// What a peer sent and nobody will read is discarded, so the close is a FIN, not a reset.
     public func closeAll() {
         listener.close()
         for session in Array(sessions.values) where !session.closing {
             session.closing = true
+            session.socket.discardReceived()
             session.socket.close()
         }
+    }
+
+    /// Connections whose data or FIN the peer has not acknowledged yet.
+    public var connectionsClosing: Int {
+        sessions.values.reduce(0) { $0 + ($1.socket.hasUnacknowledgedOutput ? 1 : 0) }
     }
 }

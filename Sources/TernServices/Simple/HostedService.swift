@@ -13,6 +13,13 @@ public protocol HostedService: AnyObject {
     /// `shutdown()`, the daemon keeps the stack running until this reaches zero (or a
     /// time limit passes) so the FINs really go out.
     var connectionsClosing: Int { get }
+    /// Gives the service the time, for its deadlines; the daemon calls it at least once a
+    /// second. `unixTime` is the wall clock in seconds.
+    func tick(now: Instant, unixTime: Int64)
+}
+
+extension HostedService {
+    public func tick(now: Instant, unixTime: Int64) {}
 }
 
 /// The TCP side every simple service shares: a listener, and the connections it accepted
