@@ -76,7 +76,7 @@ enum Ternd {
                 webRoot = try WebRoot(path: configuration.www)
             } catch {
                 link.device.close()
-                throw StartupError("web root \(configuration.www): \(error)")
+                throw StartupError("web root \(error) (give --www DIR, or --http-port 0 to run without the web server)")
             }
         }
         try PrivilegeDrop.perform(user: configuration.user, logger: logger)

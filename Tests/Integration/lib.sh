@@ -33,6 +33,10 @@ it_begin() {
     fi
     IT_WORK=$(mktemp -d "/tmp/tern-it-$IT_NAME-XXXXXX")
     chmod 755 "$IT_WORK"
+    # ternd runs in $IT_WORK, so its default web root ./www is this one.
+    mkdir -p "$IT_WORK/www"
+    echo "<h1>tern</h1>" >"$IT_WORK/www/index.html"
+    chmod -R a+rX "$IT_WORK/www"
     trap it_cleanup EXIT
     trap 'exit 130' INT TERM
 }
@@ -81,7 +85,7 @@ it_end() {
 start_ternd() {
     local ns=$1 label=$2
     shift 2
-    ip netns exec "$ns" "$TERND" "$@" >"$IT_WORK/$label.out" 2>"$IT_WORK/$label.err" &
+    (cd "$IT_WORK" && exec ip netns exec "$ns" "$TERND" "$@") >"$IT_WORK/$label.out" 2>"$IT_WORK/$label.err" &
     TERND_PID=$!
     IT_PIDS+=("$TERND_PID")
     for _ in $(seq 100); do

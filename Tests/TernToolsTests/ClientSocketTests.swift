@@ -50,7 +50,7 @@ struct ClientSocketTests {
     func limit() throws {
         let (client, server) = try SocketPairs.make()
         defer { close(server) }
-        _ = Array("abcdefgh".utf8).withUnsafeBytes { write(server, $0.baseAddress, $0.count) }
+        _ = Array("abcdefgh".utf8).withUnsafeBytes { send(server, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var buffer = [UInt8](repeating: 0, count: 8)
         #expect(try client.receive(into: &buffer, limit: 3, timeout: 5) == 3)
         #expect(try client.receiveAvailable(into: &buffer) == 5)

@@ -98,7 +98,7 @@ struct GetToolTests {
         let (client, server) = try SocketPairs.make()
         defer { close(server) }
         let head = Array("HTTP/1.0 200 OK\r\n".utf8)
-        _ = head.withUnsafeBytes { write(server, $0.baseAddress, $0.count) }
+        _ = head.withUnsafeBytes { send(server, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         var output: [UInt8] = []
         #expect(throws: ToolFailure("test peer: the server sent nothing for 0.25 s (after 17 bytes of the response)", status: 1)) {
             try ResponseCopy.run(from: client, timeout: 0.25) { (piece: ArraySlice<UInt8>) throws(RawOutput.Failure) in

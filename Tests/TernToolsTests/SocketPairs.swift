@@ -21,7 +21,10 @@ enum SocketPairs {
             var offset = 0
             while offset < bytes.count {
                 let end = min(offset + max(pieceSize, 1), bytes.count)
-                let written = bytes[offset..<end].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+                // MSG_NOSIGNAL: the tool may close its end first, which must not kill the test run.
+                let written = bytes[offset..<end].withUnsafeBytes {
+                    Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
                 guard written > 0 else { break }
                 offset += written
             }

@@ -17,10 +17,20 @@ import Glibc
 /// path with one (so relative links in its index.html work); with the slash, its index.html
 /// is served, or 404 if it has none. Directory listings are never generated.
 public final class WebRoot: Sendable {
-    public enum SetupError: Error, Equatable, Sendable {
+    public enum SetupError: Error, Equatable, Sendable, CustomStringConvertible {
         /// realpath(3) failed with this errno.
         case cannotResolve(path: String, errno: Int32)
         case notADirectory(path: String)
+
+        public var description: String {
+            switch self {
+            case .cannotResolve(let path, let code):
+                let reason = strerror(code).map { String(cString: $0) } ?? "error \(code)"
+                return "\(path): \(reason)"
+            case .notADirectory(let path):
+                return "\(path): not a directory"
+            }
+        }
     }
 
     /// What a request path names.
