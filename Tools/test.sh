@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 # Debian packages the build and the integration tests use (.ci/run installs the same).
-packages=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd socat python3 curl ethtool)
+packages=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd socat python3 python3-scapy curl ethtool tmux wrk)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -32,7 +32,7 @@ fi
 echo "== swift build"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-if ! swift build 2>&1 | tee "$log"; then
+if ! { swift build && swift build --build-tests; } 2>&1 | tee "$log"; then
     echo "swift build failed"
     exit 1
 fi
@@ -51,4 +51,8 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "integration tests skipped: they need root (network namespaces, TAP devices); run Tools/test.sh as root"
     exit 0
 fi
-TERND="$(swift build --show-bin-path)/ternd" Tests/Integration/run.sh
+status=0
+TERND="$(swift build --show-bin-path)/ternd" Tests/Integration/run.sh || status=1
+echo "== client tools integration tests"
+Tests/Integration/tools/run.sh || status=1
+exit $status
