@@ -75,6 +75,7 @@ final class EventLoop {
             var deadline = min(stack.nextDeadline?.nanoseconds ?? .max, now &+ EventLoop.tickInterval)
             if let end = shutdownDeadline { deadline = min(deadline, end) }
             let timeout = deviceBacklog ? 0 : EventPoller.timeout(until: deadline, now: now)
+            if timeout != 0 { LogBuffer.shared.flush() }
             let ready: Int
             do {
                 ready = try poller.wait(timeoutMilliseconds: timeout)
@@ -162,6 +163,7 @@ final class EventLoop {
 
     /// Logs the counters, flushes and closes the device (and the capture file).
     private func finish(status: Int32) -> Int32 {
+        defer { LogBuffer.shared.flush() }
         logCounters()
         if let capture = link.capture {
             do {

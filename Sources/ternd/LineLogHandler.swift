@@ -2,7 +2,8 @@ import Glibc
 import Logging
 
 /// Log lines on stderr: "2026-01-31T12:00:00.123Z warning ternd: message key=value".
-/// One write(2) per line, so lines from a dying process are never cut in half.
+/// Lines go through `LogBuffer`: info and debug lines are written once per turn of the
+/// event loop, warnings and errors at once; whole lines always, never cut in half.
 struct LineLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
@@ -19,20 +20,35 @@ struct LineLogHandler: LogHandler {
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += " \(key)=\(value)"
         }
-        Output.line(line, to: 2)
+        LogBuffer.shared.append(line, urgent: event.level >= .warning)
     }
 
-    /// UTC, to the millisecond.
+    /// UTC, to the millisecond. The date and time up to the second are formatted once per
+    /// second.
     private static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var parts = tm()
-        var seconds = now.tv_sec
-        gmtime_r(&seconds, &parts)
-        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let milliseconds = Int(now.tv_nsec / 1_000_000)
         let fraction = String(String(milliseconds + 1000).dropFirst())
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)).\(fraction)Z"
+        return SecondStamp.shared.text(for: now.tv_sec) + "." + fraction + "Z"
+    }
+}
+
+/// The last second's "YYYY-MM-DDTHH:MM:SS", reused while the second lasts.
+private final class SecondStamp: @unchecked Sendable {
+    static let shared = SecondStamp()
+    private var second = -1
+    private var cached = ""
+
+    func text(for seconds: Int) -> String {
+        if seconds == second { return cached }
+        var parts = tm()
+        var value = seconds
+        gmtime_r(&value, &parts)
+        func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        cached = "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
+        second = seconds
+        return cached
     }
 }

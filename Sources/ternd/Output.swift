@@ -5,6 +5,7 @@ import Logging
 /// stderr. Unbuffered, so nothing waits in a buffer when the process exits or is killed.
 enum Output {
     static func line(_ text: String, to fd: Int32) {
+        LogBuffer.shared.flush()
         var bytes = Array(text.utf8)
         bytes.append(UInt8(ascii: "\n"))
         var offset = 0

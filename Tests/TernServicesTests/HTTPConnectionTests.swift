@@ -121,6 +121,26 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
         #expect(c.takeAccessLogEntries().isEmpty)
     }
 
+    @Test func openFilesAreReusedForAboutASecond() throws {
+        let f = try ServerFixture()
+        f.server.unixTime = 1000
+        let request = "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+        #expect(exchange(f.server.makeConnection(), request).first?.body == [UInt8]("hello\n"))
+        // Replaced on disk: within the same second the open file (and its length) is served.
+        unlink(f.directory.url("www/hello.txt"))
+        try f.directory.write("www/hello.txt", "changed!\n")
+        f.server.unixTime = 1001
+        let cached = exchange(f.server.makeConnection(), request).first
+        #expect(cached?.body == [UInt8]("hello\n"))
+        #expect(cached?.header("Date") == "Thu, 01 Jan 1970 00:16:41 GMT", "the Date is current all the same")
+        // Two seconds on, the file is looked up again.
+        f.server.unixTime = 1002
+        #expect(exchange(f.server.makeConnection(), request).first?.body == [UInt8]("changed!\n"))
+        // Keep-alive and close heads are cached apart.
+        let closing = exchange(f.server.makeConnection(), "GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(closing.first?.header("Connection") == "close")
+    }
+
     @Test func dateHeaderWhenTheAdapterGivesTheTime() throws {
         let f = try ServerFixture()
         f.server.unixTime = 784_111_777

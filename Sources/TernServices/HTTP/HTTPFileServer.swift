@@ -39,6 +39,22 @@ public final class HTTPFileServer {
     private var dateCache = (time: Int64.min, text: "")
     private var lastModifiedCache = (time: Int64.min, text: "")
 
+    /// A file found recently, with its response heads: reused while the clock stays within
+    /// a second of when it was opened (nginx's `open_file_cache valid=1s`), so a busy server
+    /// costs no openat, fstat or header formatting per request. A file changed within that
+    /// second may be served as it was when opened.
+    private struct CachedFile {
+        let file: OpenFile
+        let name: String
+        let openedAt: Int64
+        /// Serialized heads for keep-alive and close, and the second their Date is for.
+        var heads: (time: Int64, keepAlive: [UInt8], close: [UInt8])?
+    }
+
+    private var fileCache: [String: CachedFile] = [:]
+    /// Files kept open by the cache at most.
+    static let fileCacheLimit = 128
+
     public init(webRoot: WebRoot, configuration: HTTPServerConfiguration = HTTPServerConfiguration()) {
         self.webRoot = webRoot
         self.configuration = configuration
@@ -64,6 +80,20 @@ public final class HTTPFileServer {
         case .unknown: return text(.notImplemented)
         }
         guard let target = RequestTarget(request.target) else { return text(.badRequest) }
+        if let now = unixTime, var cached = fileCache[target.path] {
+            if now >= cached.openedAt && now <= cached.openedAt + 1 {
+                if cached.heads?.time != now {
+                    cached.heads = (now, fileHead(cached.file, name: cached.name, keepAlive: true),
+                                    fileHead(cached.file, name: cached.name, keepAlive: false))
+                    fileCache[target.path] = cached
+                }
+                if let heads = cached.heads {
+                    return fileResponse(cached.file, head: request.keepAlive ? heads.keepAlive : heads.close,
+                                        isHead: isHead, keepAlive: request.keepAlive, logEntry: logEntry)
+                }
+            }
+            fileCache[target.path] = nil
+        }
         switch webRoot.resolve(target.path) {
         case .badRequest:
             return text(.badRequest)
@@ -73,18 +103,32 @@ public final class HTTPFileServer {
             let location = target.path + "/" + (target.query.map { "?" + $0 } ?? "")
             return text(.movedPermanently, [HTTPHeaderField(name: "Location", value: location)])
         case .file(let file, let name):
-            var head = HTTPResponseHead(status: .ok)
-            addCommonHeaders(to: &head)
-            head.add("Content-Type", MIMETypes.contentType(forFileName: name))
-            head.add("Content-Length", String(file.size))
-            head.add("Last-Modified", lastModified(file.modificationTime))
-            head.add("Connection", request.keepAlive ? "keep-alive" : "close")
-            var entry = logEntry
-            entry.status = HTTPStatus.ok.code
-            return PreparedResponse(head: head.serialized(), inlineBody: [],
-                                    file: isHead || file.size == 0 ? nil : file,
-                                    closeAfter: !request.keepAlive, logEntry: entry)
+            if let now = unixTime {
+                if fileCache.count >= HTTPFileServer.fileCacheLimit { fileCache.removeAll() }
+                fileCache[target.path] = CachedFile(file: file, name: name, openedAt: now)
+            }
+            return fileResponse(file, head: fileHead(file, name: name, keepAlive: request.keepAlive),
+                                isHead: isHead, keepAlive: request.keepAlive, logEntry: logEntry)
         }
+    }
+
+    /// The head of a 200 response for `file`.
+    private func fileHead(_ file: OpenFile, name: String, keepAlive: Bool) -> [UInt8] {
+        var head = HTTPResponseHead(status: .ok)
+        addCommonHeaders(to: &head)
+        head.add("Content-Type", MIMETypes.contentType(forFileName: name))
+        head.add("Content-Length", String(file.size))
+        head.add("Last-Modified", lastModified(file.modificationTime))
+        head.add("Connection", keepAlive ? "keep-alive" : "close")
+        return head.serialized()
+    }
+
+    private func fileResponse(_ file: OpenFile, head: [UInt8], isHead: Bool, keepAlive: Bool,
+                              logEntry: HTTPAccessLogEntry) -> PreparedResponse {
+        var entry = logEntry
+        entry.status = HTTPStatus.ok.code
+        return PreparedResponse(head: head, inlineBody: [], file: isHead || file.size == 0 ? nil : file,
+                                closeAfter: !keepAlive, logEntry: entry)
     }
 
     /// A response with a short text body (errors, redirects) (`404 Not Found\n`); HEAD gets its headers only.
