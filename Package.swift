@@ -46,7 +46,7 @@ let package = Package(
             ],
             swiftSettings: engine),
         .target(name: "TernLink", dependencies: ["TernWire", "CShims"], swiftSettings: strict),
-        .target(name: "TernServices", dependencies: ["TernStack", "TernWire"], swiftSettings: strict),
+        .target(name: "TernServices", dependencies: ["TernStack", "TernWire"], swiftSettings: engine),
         .executableTarget(
             name: "ternd",
             dependencies: [

@@ -75,9 +75,34 @@ public final class OpenFile {
         Glibc.close(descriptor)
     }
 
+    /// Small files are kept in memory after their first read whole: the web server reuses
+    /// open files for a second, so a popular small file is read from disk once a second.
+    static let memoryCacheLimit: Int64 = 64 * 1024
+    private var contents: [UInt8]?
+
     /// Reads up to `buffer.count` bytes at `offset`. Returns the count (0 at end of file) or
     /// nil on an I/O error.
     func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int? {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
+        if let contents {
+            guard offset >= 0, offset < Int64(contents.count) else { return 0 }
+            let start = Int(offset), n = min(buffer.count, contents.count - start)
+            contents.withUnsafeBytes { source in
+                if let from = source.baseAddress { base.copyMemory(from: from + start, byteCount: n) }
+            }
+            return n
+        }
+        if kind == .regular && offset == 0 && size > 0 && size <= OpenFile.memoryCacheLimit
+            && buffer.count >= Int(size) {
+            // The whole file fits this read: keep a copy for the next request.
+            let n = readFromDisk(into: buffer, at: 0)
+            if let n, n == Int(size) { contents = Array(UnsafeRawBufferPointer(start: base, count: n)) }
+            return n
+        }
+        return readFromDisk(into: buffer, at: offset)
+    }
+
+    private func readFromDisk(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int? {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
         while true {
             let n = pread(descriptor, base, buffer.count, off_t(offset))
