@@ -54,6 +54,11 @@ int tern_tap_open(const char *name, int vnet_header, char *actual_name, const ch
     return fd;
 }
 
+int tern_tap_set_offload(int fd, int checksum_and_tso4) {
+    unsigned int flags = checksum_and_tso4 ? (TUN_F_CSUM | TUN_F_TSO4) : 0;
+    return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? -errno : 0;
+}
+
 int tern_packet_socket_open(const char *ifname, int *ifindex, const char **failed_step) {
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
     if (fd < 0) return fail(failed_step, "socket(AF_PACKET)");

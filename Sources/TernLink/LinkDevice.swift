@@ -35,12 +35,38 @@ public protocol LinkDevice: AnyObject {
     /// device still works, like a loss on the wire.
     func transmit(_ frame: UnsafeRawBufferPointer) throws(SystemError)
 
+    /// Whether `transmit(_:offload:)` hands checksum and TCP segmentation work to the
+    /// kernel (a TAP opened for offloads). Other devices do that work in software.
+    var supportsOffload: Bool { get }
+
+    /// Sends a frame that still needs the work `offload` describes: a checksum to finish,
+    /// a TCP super-segment to cut up. The frame's bytes may be changed in the process.
+    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) throws(SystemError)
+
     /// Releases the device (and, for middleware, the device it wraps). Further calls fail
     /// with EBADF. Closing twice is harmless.
     func close()
 }
 
 extension LinkDevice {
+    public var supportsOffload: Bool { false }
+
+    /// Does the offload work in software, then sends the resulting frames one by one.
+    public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) throws(SystemError) {
+        if offload == .none {
+            try transmit(UnsafeRawBufferPointer(frame))
+            return
+        }
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(maximumFrameSize, 1514), alignment: 16)
+        defer { scratch.deallocate() }
+        var failure: SystemError?
+        SoftwareOffload.apply(offload, to: frame, scratch: scratch) { piece in
+            guard failure == nil else { return }
+            do throws(SystemError) { try transmit(piece) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// A batch of `capacity` buffers, each large enough for this device's largest frame.
     public func makeBatch(capacity: Int = 64) -> FrameBatch {
         FrameBatch(capacity: capacity, bufferSize: maximumFrameSize)

@@ -117,15 +117,17 @@ extension NetworkStack {
     /// `dontFragment`). `fill` writes exactly `payloadLength` bytes of payload into the
     /// buffer it is given; it runs once, before anything is sent.
     @discardableResult @inline(__always)
+    /// `offload` (links with offloads only) is the work left to the link, with offsets
+    /// relative to the start of the Ethernet frame; a super-segment may exceed the MTU.
     func sendIPv4(to destination: IPv4Address, protocol proto: IPProtocol, payloadLength: Int,
-                  typeOfService: UInt8 = 0, dontFragment: Bool = false,
+                  typeOfService: UInt8 = 0, dontFragment: Bool = false, offload: VirtioNetHeader? = nil,
                   fill: (UnsafeMutableRawBufferPointer) -> Void) -> SendOutcome {
         let total = IPv4Header.minimumSize + payloadLength
         guard total <= NetworkStack.maximumDatagram else {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
-        if dontFragment && total > configuration.mtu {
+        if dontFragment && total > configuration.mtu && !(offload?.isSegmentation ?? false) {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
@@ -137,11 +139,12 @@ extension NetworkStack {
                                 protocol: proto, source: address, destination: destination)
         nextIdentification &+= 1
         do { try header.write(to: datagram) } catch { return .failed(.invalidArgument) }
-        return routeAndSend(datagramLength: total, to: destination)
+        return routeAndSend(datagramLength: total, to: destination, offload: offload)
     }
 
     /// Resolves the next hop for the datagram in `txBuffer` and sends or queues it.
-    private func routeAndSend(datagramLength: Int, to destination: IPv4Address) -> SendOutcome {
+    private func routeAndSend(datagramLength: Int, to destination: IPv4Address,
+                              offload: VirtioNetHeader?) -> SendOutcome {
         let linkDestination: MACAddress
         if destination.isLimitedBroadcast || subnet.isDirectedBroadcast(destination) {
             linkDestination = .broadcast
@@ -153,19 +156,37 @@ extension NetworkStack {
             let (known, needsRequest) = arp.lookup(nextHop, now: now)
             if needsRequest, let stale = known { sendARPRequest(for: nextHop, knownMAC: stale) }
             guard let resolved = known else {
-                let bytes = Array(UnsafeRawBufferPointer(txBuffer.view(EthernetHeader.size..<EthernetHeader.size + datagramLength)))
-                let (sendRequest, queued) = arp.enqueue(bytes, for: nextHop, now: now)
-                if sendRequest { sendARPRequest(for: nextHop) }
-                guard queued else {
-                    counters.drop(.arpQueueFull)
-                    return .failed(.hostUnreachable)
-                }
-                return .queued
+                return enqueueForResolution(datagramLength: datagramLength, nextHop: nextHop, offload: offload)
             }
             linkDestination = resolved
         }
-        emitDatagram(length: datagramLength, to: linkDestination)
+        emitDatagram(length: datagramLength, to: linkDestination, offload: offload)
         return .sent
+    }
+
+    /// Keeps the datagram in `txBuffer` until ARP answers for `nextHop`. Work left to the
+    /// link is done now, so what waits is plain datagrams.
+    private func enqueueForResolution(datagramLength: Int, nextHop: IPv4Address,
+                                      offload: VirtioNetHeader?) -> SendOutcome {
+        var pieces: [[UInt8]] = []
+        let frame = txBuffer.view(0..<EthernetHeader.size + datagramLength)
+        if let offload {
+            SoftwareOffload.apply(offload, to: frame, scratch: fragmentBuffer) { piece in
+                pieces.append(Array(piece.view(EthernetHeader.size..<piece.count)))
+            }
+        } else {
+            pieces.append(Array(UnsafeRawBufferPointer(frame.view(EthernetHeader.size..<frame.count))))
+        }
+        var outcome = SendOutcome.queued
+        for piece in pieces {
+            let (sendRequest, queued) = arp.enqueue(piece, for: nextHop, now: now)
+            if sendRequest { sendARPRequest(for: nextHop) }
+            if !queued {
+                counters.drop(.arpQueueFull)
+                outcome = .failed(.hostUnreachable)
+            }
+        }
+        return outcome
     }
 
     /// Sends a datagram that waited for ARP, now that its next hop is known.
@@ -180,11 +201,11 @@ extension NetworkStack {
 
     /// Puts the Ethernet header on the datagram in `txBuffer` and transmits it, in
     /// fragments when it exceeds the MTU.
-    private func emitDatagram(length: Int, to linkDestination: MACAddress) {
+    private func emitDatagram(length: Int, to linkDestination: MACAddress, offload: VirtioNetHeader? = nil) {
         let ethernet = EthernetHeader(destination: linkDestination, source: mac, etherType: .ipv4)
-        if length <= configuration.mtu {
+        if length <= configuration.mtu || offload?.isSegmentation == true {
             _ = try? ethernet.write(to: txBuffer)
-            transmitFrame(txBuffer, length: EthernetHeader.size + length)
+            transmitFrame(txBuffer, length: EthernetHeader.size + length, offload: offload)
             return
         }
         fragment(length: length, ethernet: ethernet)

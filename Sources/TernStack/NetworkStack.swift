@@ -5,6 +5,20 @@ import TernWire
 public protocol FrameTransmitter: AnyObject {
     /// Sends one complete Ethernet frame. The bytes are only valid during the call.
     func transmit(_ frame: UnsafeRawBufferPointer)
+
+    /// Sends a frame that still needs the work `offload` describes (a checksum to finish,
+    /// a TCP super-segment to cut). Only called when `StackConfiguration.linkOffloads` is
+    /// on. The bytes may be changed and are only valid during the call.
+    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader)
+}
+
+extension FrameTransmitter {
+    /// Does the offload work in software and sends the resulting frames.
+    public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) {
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        defer { scratch.deallocate() }
+        SoftwareOffload.apply(offload, to: frame, scratch: scratch) { transmit($0) }
+    }
 }
 
 /// Things worth telling an operator about, reported by the engine instead of logged (the
@@ -152,8 +166,9 @@ public final class NetworkStack {
 
     // MARK: - Output helpers
 
-    /// Hands a finished frame to the link, zero-padding it to the Ethernet minimum.
-    func transmitFrame(_ buffer: UnsafeMutableRawBufferPointer, length: Int) {
+    /// Hands a finished frame to the link, zero-padding it to the Ethernet minimum, with
+    /// the offload work it still needs, if any.
+    func transmitFrame(_ buffer: UnsafeMutableRawBufferPointer, length: Int, offload: VirtioNetHeader? = nil) {
         var length = length
         if length < NetworkStack.minimumFrame {
             buffer.view(length..<NetworkStack.minimumFrame).initializeMemory(as: UInt8.self, repeating: 0)
@@ -161,7 +176,11 @@ public final class NetworkStack {
         }
         counters.count(.framesSent)
         counters.count(.bytesSent, UInt64(length))
-        transmitter.transmit(UnsafeRawBufferPointer(buffer.view(0..<length)))
+        if let offload {
+            transmitter.transmit(buffer.view(0..<length), offload: offload)
+        } else {
+            transmitter.transmit(UnsafeRawBufferPointer(buffer.view(0..<length)))
+        }
     }
 
     /// Reports an event to the handler, if any.

@@ -14,6 +14,9 @@ public struct StackConfiguration: Sendable {
     public var mtu: Int
     /// Seeds every random choice the engine makes.
     public var randomSeed: UInt64
+    /// The link finishes TCP checksums and cuts TCP super-segments of up to 64 KiB into
+    /// MSS-sized frames (a TAP with offloads): the stack then sends fewer, larger frames.
+    public var linkOffloads = false
 
     public var arp = ARPConfiguration()
     public var ipv4 = IPv4Configuration()

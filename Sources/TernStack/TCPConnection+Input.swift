@@ -491,7 +491,8 @@ extension TCPConnection {
                 receiveBuffer.commit(reach - receiveNext)
                 receiveNext = reach
             }
-            unacknowledgedSegments += 1
+            // A super-segment from a link with offloads counts as the segments it carries.
+            unacknowledgedSegments += max(1, length / max(1, layer.ourMSS))
             // RFC 5681 §4.2: ACK at once when a hole fills, else at least every second segment.
             if fillsHole || unacknowledgedSegments >= 2 {
                 ackNow = true

@@ -134,7 +134,14 @@ extension TCPConnection {
             ?? (congestion.window + congestion.limitedTransmitAllowance - outstanding)
         let usable = min(sendWindow - outstanding, congestionRoom)
         let mss = payloadLimit
-        let length = min(unsent, mss, max(0, usable))
+        // A link with offloads takes many segments' worth at once (whole segments, so the
+        // pieces it cuts are all full-sized but the last).
+        var limit = mss
+        if layer.linkOffloads {
+            let room = min(unsent, usable, TCPLayer.superSegmentPayload)
+            if room > mss { limit = room == unsent ? room : room / mss * mss }
+        }
+        let length = min(unsent, limit, max(0, usable))
         let fin = wantFIN && length == unsent
         guard length > 0 || fin else { return false }
         if length < mss && !fin && !force {
@@ -164,8 +171,9 @@ extension TCPConnection {
         let (window, edge) = windowToAdvertise()
         let outcome = layer.emitSegment(
             to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sequence,
-            acknowledgment: receiveNext, flags: flags, window: window, options: segmentOptions(payloadLength: length),
-            payloadLength: length) { payload in
+            acknowledgment: receiveNext, flags: flags, window: window,
+            options: segmentOptions(payloadLength: min(length, payloadLimit)),
+            payloadLength: length, segmentSize: payloadLimit) { payload in
                 if let base = payload.baseAddress { self.sendBuffer.copy(from: offset, length: length, to: base) }
             }
         if case .failed = outcome {

@@ -52,6 +52,11 @@ final class TCPLayer {
     let ourMSS: Int
     /// The window scale we offer: enough for the receive buffer (RFC 7323 §2.3).
     let ourWindowScale: UInt8
+    /// The link finishes checksums and cuts super-segments (`StackConfiguration.linkOffloads`).
+    let linkOffloads: Bool
+    /// Largest TCP payload sent at once to a link with offloads: what fits in one IPv4
+    /// datagram beside the largest headers.
+    static let superSegmentPayload = 65535 - IPv4Header.minimumSize - TCPHeader.maximumSize
     /// Configuration durations the hot path needs, in nanoseconds.
     let delayedACKNanoseconds: UInt64
     let bufferReleaseNanoseconds: UInt64
@@ -69,6 +74,7 @@ final class TCPLayer {
         var shift: UInt8 = 0
         while (65535 << Int(shift)) < configuration.receiveBufferSize && shift < 14 { shift += 1 }
         self.ourWindowScale = shift
+        self.linkOffloads = stack.configuration.linkOffloads
         self.delayedACKNanoseconds = configuration.delayedACKTimeout.nanosecondCount
         self.bufferReleaseNanoseconds = configuration.bufferReleaseDelay.nanosecondCount
     }
@@ -380,23 +386,39 @@ final class TCPLayer {
 
     // MARK: - Sending
 
-    /// Builds and sends one segment. `payload` fills exactly `payloadLength` bytes.
+    /// Builds and sends one segment. `payload` fills exactly `payloadLength` bytes. On a
+    /// link with offloads the checksum is left to the link, and a payload longer than
+    /// `segmentSize` goes as one super-segment for the link to cut into pieces of that size.
     @discardableResult @inline(__always)
     func emitSegment(to remote: IPv4Address, sourcePort: UInt16, destinationPort: UInt16,
                      sequence: SequenceNumber, acknowledgment: SequenceNumber, flags: TCPFlags, window: UInt16,
-                     options: TCPOptions, payloadLength: Int,
+                     options: TCPOptions, payloadLength: Int, segmentSize: Int = .max,
                      payload: (UnsafeMutableRawBufferPointer) -> Void) -> SendOutcome {
         let optionsLength = options.encodedLength
         let headerLength = TCPHeader.minimumSize + optionsLength
         let local = stack.address
+        var offload: VirtioNetHeader?
+        if linkOffloads {
+            let start = EthernetHeader.size + IPv4Header.minimumSize
+            var work = VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, checksumStart: UInt16(start),
+                                       checksumOffset: 16)
+            if payloadLength > segmentSize {
+                work.gsoType = VirtioNetHeader.gsoTCPv4
+                work.headerLength = UInt16(start + headerLength)
+                work.segmentSize = UInt16(clamping: segmentSize)
+            }
+            offload = work
+        }
+        let leaveChecksum = linkOffloads
         let outcome = stack.sendIPv4(to: remote, protocol: .tcp, payloadLength: headerLength + payloadLength,
-                                     dontFragment: true) { segment in
+                                     dontFragment: true, offload: offload) { segment in
             _ = try? options.write(to: segment.view(TCPHeader.minimumSize..<headerLength))
             payload(segment.view(headerLength..<headerLength + payloadLength))
             let header = TCPHeader(sourcePort: sourcePort, destinationPort: destinationPort, sequenceNumber: sequence,
                                    acknowledgmentNumber: acknowledgment, headerLength: headerLength, flags: flags,
                                    window: window)
-            _ = try? header.write(to: segment, payloadLength: payloadLength, source: local, destination: remote)
+            _ = try? header.write(to: segment, payloadLength: payloadLength, source: local, destination: remote,
+                                  checksumLeftToLink: leaveChecksum)
         }
         if case .failed = outcome { return outcome }
         count(.tcpSegmentsSent)

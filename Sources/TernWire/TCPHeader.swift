@@ -87,10 +87,13 @@ public struct TCPHeader: Hashable, Sendable {
     ///
     /// `segment` holds the whole segment, `headerLength + payloadLength` bytes: the options
     /// (if any) must already be at bytes 20..<headerLength and the payload after them.
+    /// With `checksumLeftToLink`, the checksum field gets only the pseudo-header sum (not
+    /// complemented) for a link with checksum offload to finish, as Linux leaves it.
     /// Returns the segment's length.
     @discardableResult @inline(__always)
     public func write(to segment: UnsafeMutableRawBufferPointer, payloadLength: Int,
-                      source: IPv4Address, destination: IPv4Address) throws(WireError) -> Int {
+                      source: IPv4Address, destination: IPv4Address,
+                      checksumLeftToLink: Bool = false) throws(WireError) -> Int {
         guard headerLength >= TCPHeader.minimumSize, headerLength <= TCPHeader.maximumSize,
               headerLength % 4 == 0, payloadLength >= 0 else { throw .badLength }
         let total = headerLength + payloadLength
@@ -105,6 +108,10 @@ public struct TCPHeader: Hashable, Sendable {
         segment.setU16(18, urgentPointer)
         var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
                                                 protocol: .tcp, length: total)
+        if checksumLeftToLink {
+            segment.setU16(16, sum.sum16)
+            return total
+        }
         sum.add(UnsafeRawBufferPointer(segment.view(0..<total)))
         segment.setU16(16, sum.value)
         return total

@@ -33,6 +33,8 @@ struct DaemonConfiguration {
     let maxConnections: Int
     let listenBacklog: Int
     let tcpBufferSize: Int
+    /// Open a TAP with offloads (TCP segmentation and checksums left to the other side).
+    let offloads: Bool
     let reassemblyMemory: Int
 
     /// The `--fault-*` flags, present when any probability is above zero.
@@ -166,6 +168,7 @@ struct DaemonConfiguration {
 
         maxConnections = try DaemonConfiguration.check(options.maxConnections, flag: "--max-connections", in: 1...1_000_000)
         listenBacklog = try DaemonConfiguration.check(options.listenBacklog, flag: "--listen-backlog", in: 1...65535)
+        offloads = !options.noOffload
         tcpBufferSize = try DaemonConfiguration.check(options.tcpBufferSize, flag: "--tcp-buffer-size",
                                                       in: 4096...(64 << 20))
         reassemblyMemory = try DaemonConfiguration.check(options.reassemblyMemory, flag: "--reassembly-memory",
@@ -173,9 +176,10 @@ struct DaemonConfiguration {
     }
 
     /// The stack's settings for this configuration, on a link with `mtu`.
-    func stackConfiguration(mtu: Int, randomSeed: UInt64) -> StackConfiguration {
+    func stackConfiguration(mtu: Int, randomSeed: UInt64, linkOffloads: Bool) -> StackConfiguration {
         var configuration = StackConfiguration(mac: mac, address: address, gateway: gateway,
                                                staticRoutes: routes, mtu: mtu, randomSeed: randomSeed)
+        configuration.linkOffloads = linkOffloads
         configuration.ipv4.reassemblyMemory = reassemblyMemory
         configuration.tcp.maximumConnections = maxConnections
         configuration.tcp.sendBufferSize = tcpBufferSize

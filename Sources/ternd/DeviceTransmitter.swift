@@ -1,6 +1,7 @@
 import Logging
 import TernLink
 import TernStack
+import TernWire
 
 /// Hands the engine's frames to the link device. A frame the device refuses is lost, as
 /// on a real wire: TCP retransmits, the rest is best effort. Failures are counted, the
@@ -20,12 +21,24 @@ final class DeviceTransmitter: FrameTransmitter {
         do {
             try device.transmit(frame)
         } catch {
-            failures += 1
-            if failures == 1 {
-                logger.warning("cannot send a frame: \(error) (further failures are counted, not logged)")
-            } else {
-                logger.debug("cannot send a frame: \(error)")
-            }
+            failed(error)
+        }
+    }
+
+    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) {
+        do {
+            try device.transmit(frame, offload: offload)
+        } catch {
+            failed(error)
+        }
+    }
+
+    private func failed(_ error: SystemError) {
+        failures += 1
+        if failures == 1 {
+            logger.warning("cannot send a frame: \(error) (further failures are counted, not logged)")
+        } else {
+            logger.debug("cannot send a frame: \(error)")
         }
     }
 }

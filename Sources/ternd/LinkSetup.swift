@@ -21,10 +21,17 @@ struct LinkSetup {
         do {
             switch configuration.link {
             case .tap(let name):
-                let tap = try TAPDevice(name: name, mtu: configuration.mtu ?? DaemonConfiguration.defaultTAPMTU)
+                let mtu = configuration.mtu ?? DaemonConfiguration.defaultTAPMTU
+                let tap: TAPDevice
+                if configuration.offloads, let withOffloads = try? TAPDevice(name: name, mtu: mtu, offloads: true) {
+                    tap = withOffloads
+                } else {
+                    if configuration.offloads { logger.notice("TAP \(name): offloads unavailable, using plain frames") }
+                    tap = try TAPDevice(name: name, mtu: mtu)
+                }
                 try configureKernelSide(of: tap, configuration, logger: logger)
                 base = tap
-                description = "TAP \(tap.name)"
+                description = "TAP \(tap.name)" + (tap.offloads ? " with offloads" : "")
             case .packetSocket(let interface):
                 let socket = try PacketSocketDevice(interface: interface, mtu: configuration.mtu)
                 if let mtu = configuration.mtu, let kernelMTU = try? KernelInterface(name: interface).mtu(), kernelMTU < mtu {

@@ -83,7 +83,8 @@ enum Ternd {
 
         let transmitter = DeviceTransmitter(device: link.device, logger: logger)
         var system = SystemRandomNumberGenerator()  // getrandom(2)
-        let stackConfiguration = configuration.stackConfiguration(mtu: link.device.mtu, randomSeed: system.next())
+        let stackConfiguration = configuration.stackConfiguration(mtu: link.device.mtu, randomSeed: system.next(),
+                                                                  linkOffloads: link.device.supportsOffload)
         let now = Instant(nanoseconds: MonotonicClock.nanoseconds())
         let stack: NetworkStack
         do {

@@ -86,6 +86,10 @@ struct TerndOptions: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "Log level.")
     var logLevel: LogLevelOption = .info
 
+    @Flag(name: .customLong("no-offload"),
+          help: "On a TAP, exchange plain frames of at most the MTU with the kernel, instead of TCP super-segments of up to 64 KiB with checksums left to the other side.")
+    var noOffload = false
+
     // MARK: Limits
 
     @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most TCP connections at once.", valueName: "n"))

@@ -1,0 +1,87 @@
+import Testing
+@testable import TernStack
+import TernLink
+import TernWire
+
+/// Records frames with the offload work the stack left to the link.
+final class OffloadLog: FrameTransmitter {
+    var frames: [(bytes: [UInt8], offload: VirtioNetHeader?)] = []
+    func transmit(_ frame: UnsafeRawBufferPointer) { frames.append((Array(frame), nil)) }
+    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) {
+        frames.append((Array(UnsafeRawBufferPointer(frame)), offload))
+    }
+}
+
+@Suite("Link offloads")
+struct OffloadTests {
+    @Test("with offloads, bulk data leaves as super-segments the link cuts into MSS-sized frames")
+    func superSegments() throws {
+        let log = OffloadLog()
+        var configuration = StackConfiguration(mac: TestHost.hostMAC, address: IPv4Subnet("10.0.0.2/24")!, randomSeed: 1)
+        configuration.linkOffloads = true
+        let stack = try NetworkStack(configuration: configuration, transmitter: log, now: .seconds(1))
+        func deliver(_ frame: [UInt8]) {
+            frame.withUnsafeBytes { stack.receive(frame: $0, now: .seconds(1)) }
+            stack.poll(now: .seconds(1))
+        }
+        deliver(FrameBuilder.arp(.request, senderMAC: TestHost.peerMAC, senderIP: TestHost.peerIP, targetIP: TestHost.hostIP))
+        let recorder = TCPRecorder()
+        try stack.listenTCP(port: 80).delegate = recorder
+        func tcp(_ seq: UInt32, _ ack: UInt32, _ flags: TCPFlags, _ options: TCPOptions = TCPOptions()) -> [UInt8] {
+            FrameBuilder.ipv4(from: TestHost.peerIP, to: TestHost.hostIP, protocol: .tcp,
+                              payload: FrameBuilder.tcp(sourcePort: 4000, destinationPort: 80, sequence: seq, acknowledgment: ack,
+                                                        flags: flags, window: 65535, options: options,
+                                                        source: TestHost.peerIP, destination: TestHost.hostIP),
+                              sourceMAC: TestHost.peerMAC, destinationMAC: TestHost.hostMAC)
+        }
+        deliver(tcp(100, 0, .syn, TCPOptions(maximumSegmentSize: 1460, windowScale: 7, sackPermitted: true)))
+        let synAck = try #require(log.frames.last)
+        #expect(synAck.offload?.flags == VirtioNetHeader.needsChecksum, "even the SYN-ACK leaves its checksum to the link")
+        let iss = try #require(SentFrame(synAck.bytes)?.tcp?.header.sequenceNumber.rawValue)
+        deliver(tcp(101, iss &+ 1, .ack))
+        let connection = try #require(recorder.accepted.first)
+        log.frames.removeAll()
+        let data = (0..<20_000).map { UInt8(truncatingIfNeeded: $0 * 31) }
+        _ = data.withUnsafeBytes { connection.send($0) }
+        stack.poll(now: .seconds(1))
+        // The initial window of ten 1460-byte segments goes as one super-segment.
+        #expect(log.frames.count == 1)
+        let superSegment = try #require(log.frames.first)
+        let offload = try #require(superSegment.offload)
+        #expect(offload.gsoType == VirtioNetHeader.gsoTCPv4)
+        #expect(offload.segmentSize == 1460)
+        #expect(offload.headerLength == 54)
+        #expect(offload.checksumStart == 34 && offload.checksumOffset == 16)
+        #expect(superSegment.bytes.count == 54 + 14_600)
+
+        // What the link sends after doing the work in software: ten frames, checksums valid.
+        var pieces: [SentFrame] = []
+        var frame = superSegment.bytes
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
+        defer { scratch.deallocate() }
+        frame.withUnsafeMutableBytes { buffer in
+            SoftwareOffload.apply(offload, to: buffer, scratch: scratch) { piece in
+                if let sent = SentFrame(Array(piece)) { pieces.append(sent) }
+            }
+        }
+        #expect(pieces.count == 10)
+        #expect(pieces.allSatisfy { $0.checksumsValid && $0.tcpPayload.count == 1460 })
+        #expect(pieces.flatMap(\.tcpPayload) == Array(data[0..<14_600]))
+        #expect(pieces.dropLast().allSatisfy { !($0.tcp?.header.flags.contains(.psh) ?? true) })
+    }
+
+    @Test("10 MB each way over a lossy link with offloads done in software, byte-exact")
+    func lossyTransferWithOffloads() throws {
+        let faults = try FaultProfile(drop: 0.02, duplicate: 0.01, reorder: 0.01, corrupt: 0.005)
+        let network = try SimulatedNetwork(faults: faults, seed: 11) { $0.linkOffloads = true }
+        let size = 10_000_000
+        let server = BulkEndpoint(total: size, sendSeed: 0xB0, receiveSeed: 0xA0)
+        let client = BulkEndpoint(total: size, sendSeed: 0xA0, receiveSeed: 0xB0)
+        try network.b.listenTCP(port: 9000).delegate = server
+        client.attach(try network.a.connectTCP(to: SimulatedNetwork.addressB, port: 9000))
+        let finished = network.run(for: .seconds(600)) { client.isDone && server.isDone }
+        #expect(finished)
+        #expect(client.mismatches == 0 && server.mismatches == 0)
+        #expect(client.received == size && server.received == size)
+    }
+}
