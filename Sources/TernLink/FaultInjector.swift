@@ -88,6 +88,66 @@ public final class FaultInjector: LinkDevice {
         }
     }
 
+    /// Offloads pass through when the device has them: see `transmit(_:offload:)`.
+    public var supportsOffload: Bool { device.supportsOffload }
+
+    /// Each wire frame the link will cut from a super-segment meets its own fate, as if the
+    /// link had sent it: the pieces that pass untouched go on together, still as a
+    /// super-segment, and the others are finished in software and then dropped, corrupted,
+    /// held back or duplicated. So a lossy link keeps the speed of offloads.
+    public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) throws(SystemError) {
+        let device = self.device
+        guard !outboundProfile.isNone else {
+            try device.transmit(frame, offload: offload)
+            return
+        }
+        let whole = UnsafeRawBufferPointer(frame)
+        let scratch = offloadScratch
+        guard let layout = SoftwareOffload.superSegment(whole, offload) else {
+            let fate = outbound.drawFate(length: frame.count)
+            if case .pass = fate {
+                try device.transmit(frame, offload: offload)
+                try outbound.releaseHeld { (late) throws(SystemError) in try device.transmit(late) }
+                return
+            }
+            if offload.flags & VirtioNetHeader.needsChecksum != 0 {
+                SoftwareOffload.completeChecksum(frame, start: Int(offload.checksumStart), offset: Int(offload.checksumOffset))
+            }
+            try outbound.deliver(whole, fate: fate) { (piece) throws(SystemError) in try device.transmit(piece) }
+            return
+        }
+        var runStart: Int?
+        func flush(upTo end: Int) throws(SystemError) {
+            guard let start = runStart else { return }
+            runStart = nil
+            guard let run = SoftwareOffload.write(pieces: start..<end, of: whole, layout: layout, into: scratch,
+                                                  finish: false) else { return }
+            try device.transmit(run.frame, offload: run.header)
+            try outbound.releaseHeld { (late) throws(SystemError) in try device.transmit(late) }
+        }
+        for piece in 0..<layout.pieceCount {
+            let fate = outbound.drawFate(length: layout.headerLength + layout.segmentSize)
+            if case .pass = fate {
+                if runStart == nil { runStart = piece }
+                continue
+            }
+            try flush(upTo: piece)
+            guard let finished = SoftwareOffload.write(pieces: piece..<piece + 1, of: whole, layout: layout,
+                                                       into: scratch, finish: true) else { continue }
+            try outbound.deliver(UnsafeRawBufferPointer(finished.frame), fate: fate) { (out) throws(SystemError) in
+                try device.transmit(out)
+            }
+        }
+        try flush(upTo: layout.pieceCount)
+    }
+
+    /// Where pieces of super-segments are cut.
+    private let offloadScratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536 + 64, alignment: 16)
+
+    deinit {
+        offloadScratch.deallocate()
+    }
+
     /// Closes the wrapped device and forgets held and pending frames.
     public func close() {
         pending.removeAll()
@@ -116,30 +176,51 @@ private final class FaultDirection {
     /// Decides the fate of `frame` and passes what comes out, in order, to `emit`.
     func process<E: Error>(_ frame: UnsafeRawBufferPointer,
                            emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+        try deliver(frame, fate: drawFate(length: frame.count), emit: emit)
+    }
+
+    /// What happens to one frame.
+    enum Fate {
+        case pass, drop, corrupt, hold, duplicate
+    }
+
+    /// Decides one frame's fate (and counts the frame, and a drop).
+    func drawFate(length: Int) -> Fate {
         counters.frames += 1
         if generator.chance(profile.drop) {
             counters.dropped += 1
-            return
+            return .drop
         }
-        if generator.chance(profile.corrupt), frame.count > EthernetHeader.size {
-            try corrupted(frame) { (frame) throws(E) in try pass(frame, emit: emit) }
-        } else {
-            try pass(frame, emit: emit)
-        }
+        if generator.chance(profile.corrupt), length > EthernetHeader.size { return .corrupt }
+        if held.isEmpty && generator.chance(profile.reorder) { return .hold }
+        if generator.chance(profile.duplicate) { return .duplicate }
+        return .pass
     }
 
-    private func pass<E: Error>(_ frame: UnsafeRawBufferPointer,
-                                emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
-        if held.isEmpty && generator.chance(profile.reorder) {
+    /// Carries out a fate: the frame (and a frame held back before it) goes to `emit`, or not.
+    func deliver<E: Error>(_ frame: UnsafeRawBufferPointer, fate: Fate,
+                           emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
+        switch fate {
+        case .drop:
+            return
+        case .corrupt:
+            try corrupted(frame) { (frame) throws(E) in try emit(frame) }
+        case .hold:
             held.append(frame)
             counters.reordered += 1
             return
-        }
-        try emit(frame)
-        if generator.chance(profile.duplicate) {
+        case .duplicate:
             counters.duplicated += 1
             try emit(frame)
+            try emit(frame)
+        case .pass:
+            try emit(frame)
         }
+        try releaseHeld(emit: emit)
+    }
+
+    /// A frame held back goes out after the one that just passed.
+    func releaseHeld<E: Error>(emit: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
         if let late = held.first {
             try emit(late)
             held.removeFirst()

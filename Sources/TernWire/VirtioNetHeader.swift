@@ -80,6 +80,73 @@ public enum SoftwareOffload {
         return true
     }
 
+    /// A TCP/IPv4 super-segment's layout: what is needed to cut it into pieces.
+    public struct SuperSegment {
+        /// Ethernet, IPv4 and TCP headers.
+        public let headerLength: Int
+        /// Payload bytes per piece.
+        public let segmentSize: Int
+        public let payloadLength: Int
+        let ip: IPv4Header
+        let ipOptions: UnsafeRawBufferPointer
+        let tcp: TCPHeader
+
+        /// How many wire frames the link makes of it.
+        public var pieceCount: Int { max(1, (payloadLength + segmentSize - 1) / segmentSize) }
+    }
+
+    /// The layout of a super-segment `header` describes, or nil when the frame is not one
+    /// (or does not parse as the header says). The layout's views point into `frame`.
+    public static func superSegment(_ frame: UnsafeRawBufferPointer, _ header: VirtioNetHeader) -> SuperSegment? {
+        guard header.gsoType & 0x7F == VirtioNetHeader.gsoTCPv4, header.segmentSize > 0,
+              frame.count > EthernetHeader.size,
+              let ip = try? IPv4Header.parse(frame.view(EthernetHeader.size..<frame.count)),
+              ip.header.protocol == .tcp, let tcp = try? TCPHeader.parse(ip.payload) else { return nil }
+        return SuperSegment(headerLength: EthernetHeader.size + ip.header.headerLength + tcp.header.headerLength,
+                            segmentSize: Int(header.segmentSize), payloadLength: tcp.payload.count,
+                            ip: ip.header, ipOptions: ip.options, tcp: tcp.header)
+    }
+
+    /// Writes the pieces `pieces` of the super-segment in `frame` (laid out as `layout`) into
+    /// `scratch` as one frame: a finished frame with its checksum when `finish` is true (or
+    /// a single piece would need none), else a smaller super-segment with its checksum left
+    /// open and the header the link needs for it. Returns nil when `scratch` is too small.
+    public static func write(pieces: Range<Int>, of frame: UnsafeRawBufferPointer, layout: SuperSegment,
+                             into scratch: UnsafeMutableRawBufferPointer, finish: Bool)
+        -> (frame: UnsafeMutableRawBufferPointer, header: VirtioNetHeader)? {
+        let start = pieces.lowerBound * layout.segmentSize
+        let end = min(layout.payloadLength, pieces.upperBound * layout.segmentSize)
+        guard start <= end, pieces.lowerBound >= 0 else { return nil }
+        let length = end - start
+        let headers = layout.headerLength
+        guard scratch.count >= headers + length else { return nil }
+        let out = scratch.view(0..<headers + length)
+        out.view(0..<headers).copyMemory(from: frame.view(0..<headers))
+        out.view(headers..<headers + length).copyMemory(from: frame.view(headers + start..<headers + end))
+        var ipHeader = layout.ip
+        ipHeader.totalLength = UInt16(headers - EthernetHeader.size + length)
+        ipHeader.identification = layout.ip.identification &+ UInt16(truncatingIfNeeded: pieces.lowerBound)
+        let ipArea = out.view(EthernetHeader.size..<out.count)
+        _ = try? ipHeader.write(to: ipArea, options: layout.ipOptions)
+        var tcpHeader = layout.tcp
+        tcpHeader.sequenceNumber = layout.tcp.sequenceNumber + start
+        if end < layout.payloadLength { tcpHeader.flags.subtract([.fin, .psh]) }
+        let single = length <= layout.segmentSize
+        _ = try? tcpHeader.write(to: ipArea.view(layout.ip.headerLength..<ipArea.count), payloadLength: length,
+                                 source: layout.ip.source, destination: layout.ip.destination,
+                                 checksumLeftToLink: !finish)
+        guard !finish else { return (out, .none) }
+        var header = VirtioNetHeader(flags: VirtioNetHeader.needsChecksum,
+                                     checksumStart: UInt16(EthernetHeader.size + layout.ip.headerLength),
+                                     checksumOffset: 16)
+        if !single {
+            header.gsoType = VirtioNetHeader.gsoTCPv4
+            header.headerLength = UInt16(headers)
+            header.segmentSize = UInt16(layout.segmentSize)
+        }
+        return (out, header)
+    }
+
     /// Applies `header` to `frame` and hands the resulting wire frames to `emit`: a TCP/IPv4
     /// super-segment is cut into frames of `segmentSize` payload bytes (sequence numbers,
     /// IPv4 lengths and identifications, FIN and PSH on the last only, checksums complete);
@@ -95,40 +162,16 @@ public enum SoftwareOffload {
             return
         }
         let whole = UnsafeRawBufferPointer(frame)
-        guard header.gsoType & 0x7F == VirtioNetHeader.gsoTCPv4, header.segmentSize > 0,
-              let ip = try? IPv4Header.parse(whole.view(EthernetHeader.size..<whole.count)),
-              ip.header.protocol == .tcp, let tcp = try? TCPHeader.parse(ip.payload) else {
+        guard let layout = superSegment(whole, header) else {
             emit(whole)
             return
         }
-        let headers = EthernetHeader.size + ip.header.headerLength + tcp.header.headerLength
-        let mss = Int(header.segmentSize)
-        let payload = tcp.payload
-        guard scratch.count >= headers + mss else {
-            emit(whole)
-            return
+        for piece in 0..<layout.pieceCount {
+            guard let out = write(pieces: piece..<piece + 1, of: whole, layout: layout, into: scratch, finish: true) else {
+                emit(whole)
+                return
+            }
+            emit(UnsafeRawBufferPointer(out.frame))
         }
-        var offset = 0
-        var index = 0
-        repeat {
-            let length = min(mss, payload.count - offset)
-            let last = offset + length >= payload.count
-            let out = scratch.view(0..<headers + length)
-            out.view(0..<headers).copyMemory(from: whole.view(0..<headers))
-            out.view(headers..<headers + length).copyMemory(from: payload.view(offset..<offset + length))
-            var ipHeader = ip.header
-            ipHeader.totalLength = UInt16(headers - EthernetHeader.size + length)
-            ipHeader.identification = ip.header.identification &+ UInt16(truncatingIfNeeded: index)
-            let ipArea = out.view(EthernetHeader.size..<out.count)
-            _ = try? ipHeader.write(to: ipArea, options: ip.options)
-            var tcpHeader = tcp.header
-            tcpHeader.sequenceNumber = tcp.header.sequenceNumber + offset
-            if !last { tcpHeader.flags.subtract([.fin, .psh]) }
-            _ = try? tcpHeader.write(to: ipArea.view(ip.header.headerLength..<ipArea.count), payloadLength: length,
-                                     source: ip.header.source, destination: ip.header.destination)
-            emit(UnsafeRawBufferPointer(out))
-            offset += length
-            index += 1
-        } while offset < payload.count
     }
 }
