@@ -12,6 +12,8 @@ IT_ROOT=$(cd "$IT_DIR/../.." && pwd)
 TERND=${TERND:-$IT_ROOT/.build/debug/ternd}
 PY=/usr/bin/python3
 CLIENTS=$IT_DIR/clients.py
+# The client tools (tern-time, tern-chat, tern-words…): beside ternd unless given.
+TERN_BIN=${TERN_BIN:-$(dirname "$TERND")}
 IT_ARTIFACTS=${IT_ARTIFACTS:-/tmp/tern-it-artifacts}
 
 IT_PASSED=0
@@ -136,6 +138,30 @@ check() {
     else
         fail "$name" "$(echo "$output" | tail -1)"
     fi
+}
+
+# check_noted NAME COMMAND...: check, and the command's last line (figures such as a
+# throughput) shown as a note on the next line whatever the outcome.
+check_noted() {
+    local name=$1 output
+    shift
+    if output=$("$@" 2>&1); then
+        pass "$name"
+    else
+        fail "$name" "$(echo "$output" | tail -1)"
+    fi
+    echo "#   $(echo "$output" | tail -1)"
+}
+
+# it_require COMMAND...: SKIP the whole file (status 0) when a command it needs is missing.
+it_require() {
+    local command
+    for command in "$@"; do
+        if ! command -v "$command" >/dev/null 2>&1 && [ ! -x "$command" ]; then
+            skip "$IT_NAME" "$command is not installed"
+            exit 0
+        fi
+    done
 }
 
 # tap_host NS [ARGS...]: the usual virtual host: TAP tern0 in NS, ternd at 10.0.0.2/24,
