@@ -44,10 +44,13 @@ it_begin() {
 }
 
 # it_namespace: creates a namespace with loopback up; its name is left in NS. (Not meant
-# for $(...): the name must be recorded in this shell for the cleanup to remove it.)
+# for $(...): the name must be recorded in this shell for the cleanup to remove it.) When
+# IT_NAMESPACE_LOG names a file, the name is also appended there (run.sh checks that each
+# is gone afterwards).
 it_namespace() {
     NS="tern-it-$IT_NAME-$$-${#IT_NAMESPACES[@]}"
     IT_NAMESPACES+=("$NS")
+    [ -n "${IT_NAMESPACE_LOG:-}" ] && echo "$NS" >>"$IT_NAMESPACE_LOG"
     ip netns add "$NS"
     ip netns exec "$NS" ip link set lo up
 }
