@@ -48,9 +48,12 @@ struct CongestionControl {
         duplicateACKs = 0
         if inRecovery {
             if ack >= recover {
-                // Full acknowledgment: leave recovery with the reduced window (RFC 6582 §3.2 step 3).
+                // Full acknowledgment: leave recovery with the reduced window, RFC 6582 §3.2
+                // step 3 option 1: min(ssthresh, max(FlightSize, SMSS) + SMSS). Never below two
+                // segments when nothing is in flight: a window of one waits out the peer's
+                // delayed-ACK timer after every recovery.
                 inRecovery = false
-                window = max(min(slowStartThreshold, flightAfter + mss), mss)
+                window = max(min(slowStartThreshold, max(flightAfter, mss) + mss), mss)
                 return .none
             }
             if usesSACK { return .none }

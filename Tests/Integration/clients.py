@@ -4,6 +4,7 @@ virtual host, checks what comes back, prints one line, and exits 0 (pass) or 1 (
 Standard library only."""
 
 import errno
+import json
 import os
 import selectors
 import socket
@@ -277,6 +278,457 @@ COMMANDS = {
     "udp-refused": udp_refused, "tcp-time": tcp_time, "tcp-echo": tcp_echo, "tcp-discard": tcp_discard,
     "tcp-chargen": tcp_chargen, "tcp-refused": tcp_refused, "tcp-wait-close": tcp_wait_close,
 }
+
+
+# --- Many connections at once -------------------------------------------------------------
+
+def tcp_echo_many(host, port, count, size, limit="60"):
+    """Opens `count` echo connections and has them all established at once; then each sends
+    its own `size` random bytes and must get every byte back while all stay open; then all
+    half-close and each must end with the server's FIN."""
+    count, size = int(count), int(size)
+    deadline = time.monotonic() + float(limit)
+
+    def overdue(stage, unfinished):
+        if time.monotonic() > deadline:
+            fail(f"{stage}: {len(unfinished)} of {count} connections unfinished after {limit} s")
+
+    selector = selectors.DefaultSelector()
+    conns = []
+    for i in range(count):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setblocking(False)
+        error = s.connect_ex((host, int(port)))
+        if error not in (0, errno.EINPROGRESS):
+            fail(f"connection {i}: connect: {os.strerror(error)}")
+        conn = {"socket": s, "index": i, "payload": os.urandom(size), "sent": 0, "received": bytearray()}
+        conns.append(conn)
+        selector.register(s, selectors.EVENT_WRITE, conn)
+    # 1. Every connection established.
+    connecting = set(range(count))
+    while connecting:
+        overdue("connecting", connecting)
+        for key, _ in selector.select(timeout=1):
+            conn = key.data
+            error = key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if error:
+                fail(f"connection {conn['index']}: {os.strerror(error)}")
+            connecting.discard(conn["index"])
+            selector.modify(key.fileobj, selectors.EVENT_READ, conn)
+    # 2. All echo at once.
+    for conn in conns:
+        selector.modify(conn["socket"], selectors.EVENT_READ | selectors.EVENT_WRITE, conn)
+    echoing = set(range(count))
+    while echoing:
+        overdue("echoing", echoing)
+        for key, events in selector.select(timeout=1):
+            conn, s = key.data, key.fileobj
+            if events & selectors.EVENT_WRITE:
+                try:
+                    conn["sent"] += s.send(conn["payload"][conn["sent"]:conn["sent"] + (1 << 16)])
+                except BlockingIOError:
+                    pass
+                if conn["sent"] == size:
+                    selector.modify(s, selectors.EVENT_READ, conn)
+            if events & selectors.EVENT_READ:
+                try:
+                    chunk = s.recv(1 << 16)
+                except BlockingIOError:
+                    continue
+                except ConnectionError as error:
+                    fail(f"connection {conn['index']}: {error}")
+                if not chunk:
+                    fail(f"connection {conn['index']}: closed by the server after {len(conn['received'])} of {size} bytes")
+                conn["received"] += chunk
+                if conn["received"] != conn["payload"][:len(conn["received"])]:
+                    fail(f"connection {conn['index']}: the echo differs from what was sent")
+                if len(conn["received"]) == size:
+                    echoing.discard(conn["index"])
+                    selector.modify(s, selectors.EVENT_READ, conn)
+    # 3. Half-close all; each must see the server's FIN.
+    closing = set(range(count))
+    for conn in conns:
+        conn["socket"].shutdown(socket.SHUT_WR)
+    while closing:
+        overdue("closing", closing)
+        for key, _ in selector.select(timeout=1):
+            conn, s = key.data, key.fileobj
+            try:
+                chunk = s.recv(1 << 16)
+            except ConnectionError as error:
+                fail(f"connection {conn['index']}: {error} instead of a FIN")
+            if chunk:
+                fail(f"connection {conn['index']}: {len(chunk)} bytes more than were sent")
+            closing.discard(conn["index"])
+            selector.unregister(s)
+            s.close()
+    ok(f"{count} echo connections established together, {size} bytes each back byte-exact, then FIN")
+
+
+# --- HTTP, raw -------------------------------------------------------------------------------
+
+def http_read_response(s, head_only=False):
+    """Reads one response: (status, headers as a lower-cased dict, body). The body is
+    Content-Length bytes (none for HEAD)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ValueError(f"the connection closed after {len(data)} bytes, before the end of the header")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
+        raise ValueError(f"not a status line: {lines[0]!r}")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    length = 0 if head_only else int(headers.get("content-length", "0"))
+    body = rest
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise ValueError(f"the connection closed after {len(body)} of {length} body bytes")
+        body += chunk
+    return int(parts[1]), headers, body[:length], body[length:]
+
+
+def expect_eof(s, seconds, what):
+    """The server must close within `seconds`: nothing more may arrive before the FIN."""
+    s.settimeout(seconds)
+    try:
+        extra = read_to_end(s, 1 << 20)
+    except socket.timeout:
+        fail(f"{what}: the server did not close the connection within {seconds} s")
+    except ConnectionResetError:
+        fail(f"{what}: the connection was reset instead of closed")
+    if extra:
+        fail(f"{what}: {len(extra)} bytes after the response")
+
+
+def http_close(host, port, path):
+    """`Connection: close` on HTTP/1.1: the response says so and the server closes."""
+    with tcp_connect(host, port) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        status, headers, body, extra = http_read_response(s)
+        if extra:
+            fail(f"Connection: close: {len(extra)} bytes after the response")
+        expect_eof(s, 5, "Connection: close")
+    if status != 200 or headers.get("connection", "").lower() != "close":
+        fail(f"Connection: close: status {status}, Connection header {headers.get('connection')!r}")
+    ok(f"Connection: close: 200 with {len(body)} bytes, 'Connection: close', then the server closed")
+
+
+def http10(host, port, path):
+    """An HTTP/1.0 request (no keep-alive asked for): the server closes after the response."""
+    with tcp_connect(host, port) as s:
+        s.sendall(f"GET {path} HTTP/1.0\r\n\r\n".encode())
+        status, headers, body, extra = http_read_response(s)
+        if extra:
+            fail(f"HTTP/1.0: {len(extra)} bytes after the response")
+        expect_eof(s, 5, "HTTP/1.0")
+    if status != 200:
+        fail(f"HTTP/1.0: status {status}")
+    ok(f"HTTP/1.0: 200 with {len(body)} bytes, then the server closed")
+
+
+def http_keepalive(host, port, *paths):
+    """Several requests in turn on one connection (HTTP/1.1's default), each answered whole."""
+    with tcp_connect(host, port) as s:
+        for path in paths:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            status, headers, body, extra = http_read_response(s)
+            if status != 200 or extra:
+                fail(f"keep-alive: {path} got status {status} and {len(extra)} extra bytes")
+    ok(f"keep-alive: {len(paths)} requests answered on one connection")
+
+
+def http_head(host, port, path, size):
+    """HEAD: the GET's status and Content-Length, and no body at all."""
+    with tcp_connect(host, port) as s:
+        s.sendall(f"HEAD {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        status, headers, _, extra = http_read_response(s, head_only=True)
+        s.settimeout(5)
+        try:
+            extra += read_to_end(s, 1 << 20)
+        except socket.timeout:
+            fail("HEAD: the server did not close after the response to a Connection: close request")
+    if status != 200 or headers.get("content-length") != str(size):
+        fail(f"HEAD: status {status}, Content-Length {headers.get('content-length')!r}, expected 200 and {size}")
+    if extra:
+        fail(f"HEAD: {len(extra)} body bytes followed the header")
+    ok(f"HEAD: 200, Content-Length {size}, no body")
+
+
+def http_status(host, port, request, expected):
+    """Sends `request` (Python string escapes allowed, e.g. \\r\\n) and expects status
+    `expected` (several may be given as 400/431)."""
+    raw = request.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    with tcp_connect(host, port) as s:
+        s.sendall(raw)
+        try:
+            status, _, body, _ = http_read_response(s)
+        except ConnectionResetError:
+            fail(f"the connection was reset instead of answered {expected}")
+    if str(status) not in expected.split("/"):
+        fail(f"status {status}, expected {expected}")
+    ok(f"status {status} with a {len(body)}-byte body")
+
+
+def http_trickle(host, port, path):
+    """A request sent one byte per segment is still parsed and answered."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: one-byte-at-a-time\r\nConnection: close\r\n\r\n".encode()
+    with tcp_connect(host, port) as s:
+        for i in range(len(request)):
+            s.send(request[i:i + 1])
+            time.sleep(0.003)
+        status, _, body, _ = http_read_response(s)
+    if status != 200:
+        fail(f"a request one byte per segment got status {status}")
+    ok(f"a {len(request)}-byte request sent one byte per segment: 200 with {len(body)} bytes")
+
+
+def http_slowloris(host, port, limit, ready_file):
+    """A client that sends a request line, then trickles one header byte a second and never
+    ends the header. The server must cut it off (a 408, or a close) within `limit` seconds."""
+    started = time.monotonic()
+    with tcp_connect(host, port) as s:
+        s.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nX-Slow: ".encode())
+        with open(ready_file, "w") as f:
+            f.write("started\n")
+        s.settimeout(1)
+        while True:
+            elapsed = time.monotonic() - started
+            if elapsed > float(limit):
+                fail(f"slowloris: still connected after {elapsed:.0f} s")
+            try:
+                data = s.recv(4096)
+            except socket.timeout:
+                try:
+                    s.send(b"a")
+                except (BrokenPipeError, ConnectionResetError):
+                    ok(f"slowloris: connection reset after {elapsed:.1f} s")
+                continue
+            except ConnectionResetError:
+                ok(f"slowloris: connection reset after {elapsed:.1f} s")
+            if not data:
+                ok(f"slowloris: the server closed the connection after {elapsed:.1f} s")
+            first = data.split(b"\r\n", 1)[0].decode("latin-1")
+            if " 408 " in first + " ":
+                ok(f"slowloris: '{first}' after {elapsed:.1f} s")
+            fail(f"slowloris: unexpected answer {first!r}")
+
+
+# --- Chat (SPEC §3.4) ---------------------------------------------------------------------
+
+
+def chat_frame(obj):
+    payload = json.dumps(obj, ensure_ascii=False).encode() if not isinstance(obj, bytes) else obj
+    return struct.pack("!H", len(payload)) + payload
+
+
+class ChatClient:
+    """A chat connection that decodes the server's packets into a list, in order."""
+
+    def __init__(self, host, port, name):
+        self.name = name
+        self.socket = tcp_connect(host, port)
+        self.socket.settimeout(0.1)
+        self.buffer = b""
+        self.packets = []
+        self.closed = False
+
+    def send(self, data):
+        self.socket.sendall(data)
+
+    def hello(self, nick):
+        self.send(chat_frame({"type": "hello", "nick": nick}))
+
+    def chat(self, message):
+        self.send(chat_frame({"type": "chat", "message": message}))
+
+    def pump(self):
+        try:
+            chunk = self.socket.recv(65536)
+        except socket.timeout:
+            return
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            self.closed = True
+            return
+        self.buffer += chunk
+        while len(self.buffer) >= 2:
+            length = struct.unpack("!H", self.buffer[:2])[0]
+            if len(self.buffer) < 2 + length:
+                break
+            payload, self.buffer = self.buffer[2:2 + length], self.buffer[2 + length:]
+            self.packets.append(json.loads(payload.decode()))
+
+    def wait_for(self, expected, seconds=5):
+        """Waits until `expected` is among the packets received."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if expected in self.packets:
+                return
+            if self.closed:
+                break
+            self.pump()
+        fail(f"{self.name} did not receive {expected}; got {self.packets}{' and a close' if self.closed else ''}")
+
+    def wait_closed(self, seconds=5):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.closed:
+            self.pump()
+        if not self.closed:
+            fail(f"{self.name}: the server did not close the connection; got {self.packets}")
+
+    def settle(self, seconds=0.3):
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.closed:
+            self.pump()
+
+    def close(self):
+        self.socket.close()
+
+
+def join(nick): return {"type": "join", "nick": nick}
+def leave(nick): return {"type": "leave", "nick": nick}
+def said(nick, message): return {"type": "chat", "nick": nick, "message": message}
+
+
+def expect_sequence(client, expected):
+    client.settle()
+    if client.packets != expected:
+        fail(f"{client.name} saw {client.packets}, expected {expected}")
+
+
+def chat_three(host, port):
+    """Three clients join, talk and one leaves; each must see exactly the right packets in
+    order. Packets are also sent split byte by byte and two in one segment."""
+    alice = ChatClient(host, port, "alice")
+    alice.hello("alice")
+    alice.wait_for(join("alice"))
+    bob = ChatClient(host, port, "bob")
+    bob.hello("bob")
+    for c in (alice, bob):
+        c.wait_for(join("bob"))
+    carol = ChatClient(host, port, "carol")
+    # carol's hello one byte per segment.
+    carol.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    for byte in chat_frame({"type": "hello", "nick": "carol"}):
+        carol.send(bytes([byte]))
+        time.sleep(0.002)
+    for c in (alice, bob, carol):
+        c.wait_for(join("carol"))
+    alice.chat("hello from alice")
+    for c in (alice, bob, carol):
+        c.wait_for(said("alice", "hello from alice"))
+    # Two packets in one segment, with non-ASCII text.
+    bob.send(chat_frame({"type": "chat", "message": "hi, café 🐦"}) + chat_frame({"type": "chat", "message": "second"}))
+    for c in (alice, bob, carol):
+        c.wait_for(said("bob", "second"))
+    carol.close()
+    for c in (alice, bob):
+        c.wait_for(leave("carol"))
+    expect_sequence(alice, [join("alice"), join("bob"), join("carol"), said("alice", "hello from alice"),
+                            said("bob", "hi, café 🐦"), said("bob", "second"), leave("carol")])
+    expect_sequence(bob, [join("bob"), join("carol"), said("alice", "hello from alice"),
+                          said("bob", "hi, café 🐦"), said("bob", "second"), leave("carol")])
+    if carol.packets != [join("carol"), said("alice", "hello from alice"), said("bob", "hi, café 🐦"), said("bob", "second")]:
+        fail(f"carol saw {carol.packets}")
+    alice.close()
+    bob.close()
+    ok("three clients: join, chat and leave seen by each in the right order, nothing else")
+
+
+def chat_bad_input(host, port):
+    """Each kind of bad input gets an error packet and a close; two well-behaved clients are
+    not disturbed (they see only the join and leave of an offender that said hello)."""
+    ann = ChatClient(host, port, "ann")
+    ann.hello("ann")
+    ann.wait_for(join("ann"))
+    ben = ChatClient(host, port, "ben")
+    ben.hello("ben")
+    ben.wait_for(join("ben"))
+    ann.wait_for(join("ben"))
+    offences = [
+        ("invalid JSON", None, chat_frame(b"{not json")),
+        ("chat before hello", None, chat_frame({"type": "chat", "message": "sneaky"})),
+        ("an unknown type", None, chat_frame({"type": "shout", "message": "x"})),
+        ("a length of zero", None, b"\x00\x00"),
+        ("invalid UTF-8", None, chat_frame(b'{"type": "chat", "message": "\xff\xfe"}')),
+        ("a second hello", "eve", chat_frame({"type": "hello", "nick": "eve2"})),
+        ("a taken nick", None, chat_frame({"type": "hello", "nick": "ann"})),
+        ("invalid JSON after hello", "mal", chat_frame(b'{"type": "chat", "message": ')),
+    ]
+    expected = [join("ann"), join("ben")]
+    for what, nick, data in offences:
+        offender = ChatClient(host, port, f"offender ({what})")
+        if nick:
+            offender.hello(nick)
+            offender.wait_for(join(nick))
+            expected.append(join(nick))
+        offender.send(data)
+        offender.wait_closed()
+        errors = [p for p in offender.packets if p.get("type") == "error"]
+        if not errors or not isinstance(errors[-1].get("message"), str):
+            fail(f"{what}: no error packet before the close; got {offender.packets}")
+        if nick:
+            expected.append(leave(nick))
+            ann.wait_for(leave(nick))
+        offender.close()
+    ann.chat("still here")
+    for c in (ann, ben):
+        c.wait_for(said("ann", "still here"))
+    expected.append(said("ann", "still here"))
+    expect_sequence(ann, expected)
+    expect_sequence(ben, expected[1:])
+    ann.close()
+    ben.close()
+    ok(f"{len(offences)} kinds of bad input each got an error and a close; the others saw only joins and leaves")
+
+
+# --- Words (SPEC §3.5) --------------------------------------------------------------------
+
+def words_raw(host, port, connections, wordlist_file):
+    """Reads the word service's raw stream: each connection must carry 1–10 whole
+    length-prefixed words from the list, nothing else, then the server's FIN."""
+    with open(wordlist_file, encoding="utf-8") as f:
+        known = set(line.rstrip("\n") for line in f)
+    counts = []
+    for i in range(int(connections)):
+        with tcp_connect(host, port) as s:
+            data = read_to_end(s, 1 << 20)
+        words, offset = [], 0
+        while offset < len(data):
+            if offset + 2 > len(data):
+                fail(f"connection {i}: a length prefix cut short at byte {offset}")
+            length = struct.unpack("!H", data[offset:offset + 2])[0]
+            word = data[offset + 2:offset + 2 + length]
+            if length == 0 or len(word) != length:
+                fail(f"connection {i}: a packet of length {length} with {len(word)} bytes")
+            word = word.decode("utf-8")
+            if word not in known:
+                fail(f"connection {i}: {word!r} is not in the service's list")
+            words.append(word)
+            offset += 2 + length
+        if not 1 <= len(words) <= 10:
+            fail(f"connection {i}: {len(words)} words")
+        counts.append(len(words))
+    if len(set(counts)) < 2:
+        fail(f"every one of {connections} connections had {counts[0]} words: the count is not random")
+    ok(f"{connections} connections, {min(counts)}–{max(counts)} words each, all from the list, each then closed")
+
+
+COMMANDS.update({
+    "tcp-echo-many": tcp_echo_many, "http-close": http_close, "http10": http10, "http-keepalive": http_keepalive,
+    "http-head": http_head, "http-status": http_status, "http-trickle": http_trickle,
+    "http-slowloris": http_slowloris, "chat-three": chat_three, "chat-bad-input": chat_bad_input,
+    "words-raw": words_raw,
+})
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -12,6 +12,8 @@ IT_ROOT=$(cd "$IT_DIR/../.." && pwd)
 TERND=${TERND:-$IT_ROOT/.build/debug/ternd}
 PY=/usr/bin/python3
 CLIENTS=$IT_DIR/clients.py
+# The client tools (tern-time, tern-chat, tern-words…): beside ternd unless given.
+TERN_BIN=${TERN_BIN:-$(dirname "$TERND")}
 IT_ARTIFACTS=${IT_ARTIFACTS:-/tmp/tern-it-artifacts}
 
 IT_PASSED=0
@@ -42,10 +44,13 @@ it_begin() {
 }
 
 # it_namespace: creates a namespace with loopback up; its name is left in NS. (Not meant
-# for $(...): the name must be recorded in this shell for the cleanup to remove it.)
+# for $(...): the name must be recorded in this shell for the cleanup to remove it.) When
+# IT_NAMESPACE_LOG names a file, the name is also appended there (run.sh checks that each
+# is gone afterwards).
 it_namespace() {
     NS="tern-it-$IT_NAME-$$-${#IT_NAMESPACES[@]}"
     IT_NAMESPACES+=("$NS")
+    [ -n "${IT_NAMESPACE_LOG:-}" ] && echo "$NS" >>"$IT_NAMESPACE_LOG"
     ip netns add "$NS"
     ip netns exec "$NS" ip link set lo up
 }
@@ -136,6 +141,30 @@ check() {
     else
         fail "$name" "$(echo "$output" | tail -1)"
     fi
+}
+
+# check_noted NAME COMMAND...: check, and the command's last line (figures such as a
+# throughput) shown as a note on the next line whatever the outcome.
+check_noted() {
+    local name=$1 output
+    shift
+    if output=$("$@" 2>&1); then
+        pass "$name"
+    else
+        fail "$name" "$(echo "$output" | tail -1)"
+    fi
+    echo "#   $(echo "$output" | tail -1)"
+}
+
+# it_require COMMAND...: SKIP the whole file (status 0) when a command it needs is missing.
+it_require() {
+    local command
+    for command in "$@"; do
+        if ! command -v "$command" >/dev/null 2>&1 && [ ! -x "$command" ]; then
+            skip "$IT_NAME" "$command is not installed"
+            exit 0
+        fi
+    done
 }
 
 # tap_host NS [ARGS...]: the usual virtual host: TAP tern0 in NS, ternd at 10.0.0.2/24,

@@ -155,6 +155,25 @@ struct TCPLossTests {
         #expect(c.sentData().count == 2, "slow start again")
     }
 
+    @Test("leaving recovery with nothing in flight keeps two segments of window, so a delayed-ACK peer answers at once")
+    func windowAfterRecoveryWithEmptyFlight() throws {
+        let c = try Established(synOptions: withoutSACK)
+        _ = [UInt8](repeating: 5, count: 10 * 1448).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        #expect(c.sentData().count == 10)
+        for _ in 0..<3 { c.peerAcks(c.ourNext) }
+        #expect(c.connection.congestion.inRecovery)
+        _ = c.sentData()
+        // The full ACK covers everything sent: nothing is in flight when recovery ends.
+        c.peerAcks(c.ourNext &+ 10 * 1448)
+        #expect(!c.connection.congestion.inRecovery)
+        // RFC 6582 §3.2 step 3: min(ssthresh, max(FlightSize, SMSS) + SMSS) = two segments.
+        #expect(c.connection.congestion.window == 2 * 1448)
+        _ = [UInt8](repeating: 6, count: 4 * 1448).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        #expect(c.sentData().count == 2, "two segments, which a delayed-ACK receiver acknowledges at once")
+    }
+
     @Test("an ACK for data never sent is dropped and answered")
     func ackOfUnsentData() throws {
         let c = try Established()
