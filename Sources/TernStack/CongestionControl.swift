@@ -63,8 +63,11 @@ struct CongestionControl {
             return .retransmitFirst
         }
         if window < slowStartThreshold {
-            // Slow start with appropriate byte counting, L = 2 segments (RFC 3465).
-            window += min(acked, 2 * mss)
+            // Slow start counting every byte acknowledged (RFC 3465 without its limit L, as
+            // Linux does): a receiver that coalesces (GRO, or our super-segments) sends one ACK
+            // for many segments, and L = 2 would make slow start grow linearly. Not past
+            // ssthresh in one step.
+            window = min(window + acked, max(window, slowStartThreshold))
         } else {
             acknowledgedInAvoidance += acked
             if acknowledgedInAvoidance >= window {

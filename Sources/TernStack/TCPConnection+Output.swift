@@ -138,7 +138,10 @@ extension TCPConnection {
         // pieces it cuts are all full-sized but the last).
         var limit = mss
         if layer.linkOffloads {
-            let room = min(unsent, usable, TCPLayer.superSegmentPayload)
+            // At most half the congestion window per super-segment, so each round trip
+            // still brings at least two ACKs (one lost ACK then costs no timeout).
+            let half = max(2 * mss, congestion.window / 2)
+            let room = min(unsent, usable, TCPLayer.superSegmentPayload, half)
             if room > mss { limit = room == unsent ? room : room / mss * mss }
         }
         let length = min(unsent, limit, max(0, usable))
@@ -188,10 +191,29 @@ extension TCPConnection {
             timedSegment = (sequence, layer.now)
         }
         acknowledgmentSent(edge: edge)
+        // The flight includes this segment before any timer is armed for it.
+        let end = sequence + length + (fin ? 1 : 0)
+        if end > sendMax { sendMax = end }
         // The probe timeout counts from the most recent transmission (RFC 8985 §7.2).
         if retransmitDeadline == nil || timerMode == .persist || (timerMode == .tailLossProbe && !isRetransmission) {
             armRetransmitTimer(restart: true)
         }
+    }
+
+    /// Sends `length` bytes from `sequence`: one super-segment on a link with offloads,
+    /// else as many segments as it takes (the FIN, if any, on the last).
+    func sendData(at sequence: SequenceNumber, length: Int, fin: Bool) {
+        guard !layer.linkOffloads else {
+            sendDataSegment(at: sequence, length: length, fin: fin)
+            return
+        }
+        var offset = 0
+        repeat {
+            let piece = min(payloadLimit, length - offset)
+            let last = offset + piece >= length
+            sendDataSegment(at: sequence + offset, length: piece, fin: fin && last)
+            offset += piece
+        } while offset < length
     }
 
     /// Resends the first unacknowledged segment (fast retransmit, partial ACK).

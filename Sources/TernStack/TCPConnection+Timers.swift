@@ -46,9 +46,11 @@ extension TCPConnection {
         var timeout = rtt.timeout
         timerMode = .retransmission
         if sackEnabled && !probeSent && !congestion.inRecovery && state.isSynchronized, let srtt = rtt.smoothed {
-            // PTO = 2·SRTT, at least 10 ms as Linux; with one segment in flight the peer
-            // may be holding a delayed ACK, so allow for that too.
-            var probe = max(2 * srtt, 10_000_000)
+            // PTO = 2·SRTT, at least 2 ms (a host on a virtual link has round trips of tens
+            // of microseconds; Linux's 10 ms floor would leave the link idle for hundreds of
+            // them). With one segment in flight the peer may be holding a delayed ACK, so
+            // allow for that too.
+            var probe = max(2 * srtt, 2_000_000)
             if sendMax - sendUnacknowledged <= sendMSS {
                 probe += layer.delayedACKNanoseconds + 10_000_000
             }
@@ -69,21 +71,24 @@ extension TCPConnection {
         layer.count(.tcpTailLossProbes)
         let room = sendWindow - (sendNext - sendUnacknowledged)
         if unsentBytes > 0 && room > 0 && sendNext == sendMax {
-            // New data, regardless of the congestion window: one segment to draw an ACK.
-            let length = min(unsentBytes, payloadLimit, room)
+            // New data, regardless of the congestion window: two segments where there are,
+            // since a Linux receiver answers two full segments at once but may hold its ACK
+            // for one (delayed ACK, up to 40 ms).
+            let length = min(unsentBytes, 2 * payloadLimit, room)
             let sequence = sendNext
-            sendDataSegment(at: sequence, length: length, fin: false)
+            sendData(at: sequence, length: length, fin: false)
             sendNext = sequence + length
             sendMax = sendNext
         } else if let hole = scoreboard.nextGap(from: sendUnacknowledged) {
             // SACKs already show a hole: resend its start.
             sendDataSegment(at: hole.start, length: min(hole.end - hole.start, payloadLimit), fin: false)
         } else {
-            // Resend the last segment.
+            // Resend the last two segments: a Linux receiver answers two full segments at once,
+            // where it would hold the ACK for one (delayed ACK, up to 40 ms).
             let dataEnd = sendUnacknowledged + min(sendMax - sendUnacknowledged, sendBuffer.count)
-            let start = SequenceNumber.max(sendUnacknowledged, dataEnd - payloadLimit)
+            let start = SequenceNumber.max(sendUnacknowledged, dataEnd - 2 * payloadLimit)
             let fin = finQueued && !finAcknowledged && sendMax > dataEnd
-            sendDataSegment(at: start, length: dataEnd - start, fin: fin)
+            sendData(at: start, length: dataEnd - start, fin: fin)
         }
         armRetransmitTimer(restart: true)
     }
