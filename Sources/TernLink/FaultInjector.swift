@@ -160,7 +160,7 @@ public final class FaultInjector: LinkDevice {
 /// The fault state of one direction: its generator, its counters and the frame it holds back.
 private final class FaultDirection {
     let profile: FaultProfile
-    var generator: Xoshiro256StarStar
+    var generator: SeededRandom
     var counters = FaultCounters()
     let held: FrameQueue
     /// Where a corrupted copy is made, so the sender's frame is never changed.
@@ -168,7 +168,7 @@ private final class FaultDirection {
 
     init(profile: FaultProfile, seed: UInt64, frameSize: Int) {
         self.profile = profile
-        generator = Xoshiro256StarStar(seed: seed)
+        generator = SeededRandom(seed: seed)
         held = FrameQueue(limit: 1, bufferSizeHint: frameSize)
         work = [UInt8](repeating: 0, count: frameSize)
     }

@@ -223,21 +223,21 @@ struct FaultInjectorTests {
     }
 }
 
-@Suite("Xoshiro256StarStar")
-struct Xoshiro256StarStarTests {
+@Suite("SeededRandom")
+struct SeededRandomTests {
     @Test("matches the reference algorithm seeded through splitmix64")
     func knownAnswers() {
-        var zero = Xoshiro256StarStar(seed: 0)
+        var zero = SeededRandom(seed: 0)
         #expect((0..<4).map { _ in zero.next() }
             == [0x99EC_5F36_CB75_F2B4, 0xBF6E_1F78_4956_452A, 0x1A5F_849D_4933_E6E0, 0x6AA5_94F1_262D_2D2C])
-        var fortyTwo = Xoshiro256StarStar(seed: 42)
+        var fortyTwo = SeededRandom(seed: 42)
         #expect((0..<4).map { _ in fortyTwo.next() }
             == [0x1578_0B2E_0C2E_C716, 0x6104_D986_6D11_3A7E, 0xAE17_5332_39E4_99A1, 0xECB8_AD47_03B3_60A1])
     }
 
     @Test("chance(0) never and chance(1) always; bounded values stay below the bound")
     func edges() {
-        var generator = Xoshiro256StarStar(seed: 8)
+        var generator = SeededRandom(seed: 8)
         var violations = 0
         var seen = Set<UInt64>()
         for _ in 0..<10_000 {

@@ -1,4 +1,5 @@
 import TernStack
+import TernWire
 
 /// The web server (SPEC §3.1) as the daemon runs it: `HTTPFileServer` on a port, one
 /// `HTTPConnection` per TCP connection, with an access log and the `Date` header's clock.

@@ -1,7 +1,10 @@
 /// The xoshiro256** pseudo-random generator (Blackman and Vigna), seeded through
 /// splitmix64: small, fast, and the same sequence for the same seed on every machine and
-/// toolchain — which is what reproducible fault injection needs. Not for cryptography.
-public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable {
+/// toolchain. The engine draws every random choice from one (initial sequence numbers,
+/// ports, identifications), the fault injector its faults, so a test that fixes the seed
+/// sees the same run every time. It lives here, at the bottom of the layers, so that both
+/// can use it. Not for cryptography.
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
