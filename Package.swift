@@ -61,7 +61,7 @@ let package = Package(
         tool("tern-chat", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-time", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-get", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        tool("tern-checksum", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-checksum", ["TernWire", "TernStack", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-subnet", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-route", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")], exclude: ["examples"]),
         tool("tern-words", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -7,7 +7,10 @@ import TernWire
 /// ignored; fragments that overlap with different bytes (or straddle a received range)
 /// discard the whole datagram, as Linux does: overlaps have no legitimate use and are a
 /// classic way to smuggle data past filters.
-struct IPv4Reassembler {
+///
+/// Public so that tools reassembling a capture (`tern-checksum --pcap`) run the very code
+/// the stack does.
+public struct IPv4Reassembler {
     struct Key: Hashable {
         var source: IPv4Address
         var destination: IPv4Address
@@ -16,16 +19,19 @@ struct IPv4Reassembler {
     }
 
     /// A datagram put back together.
-    struct Datagram {
-        var header: IPv4Header
+    public struct Datagram {
+        /// The first fragment's header, its lengths and flags now those of the whole datagram.
+        public var header: IPv4Header
         /// The first fragment's header bytes (options included), for quoting in ICMP errors.
-        var headerBytes: [UInt8]
-        var payload: [UInt8]
+        public var headerBytes: [UInt8]
+        public var payload: [UInt8]
     }
 
-    enum Outcome {
+    /// What adding a fragment led to.
+    public enum Outcome {
         case incomplete
         case complete(Datagram)
+        /// The datagram was discarded (or the fragment refused) for this reason.
         case dropped(DropReason)
     }
 
@@ -57,7 +63,7 @@ struct IPv4Reassembler {
     private var partials: [Key: Partial] = [:]
     private(set) var memoryUsed = 0
 
-    init(configuration: IPv4Configuration) {
+    public init(configuration: IPv4Configuration) {
         self.configuration = configuration
     }
 
@@ -66,8 +72,8 @@ struct IPv4Reassembler {
     /// The earliest timeout, if anything is being reassembled.
     var nextDeadline: Instant? { partials.values.lazy.map(\.expires).min() }
 
-    /// Adds one fragment.
-    mutating func add(header: IPv4Header, headerBytes: UnsafeRawBufferPointer,
+    /// Adds one fragment: its parsed header, its raw header bytes and its payload.
+    public mutating func add(header: IPv4Header, headerBytes: UnsafeRawBufferPointer,
                       payload: UnsafeRawBufferPointer, now: Instant) -> Outcome {
         let key = Key(source: header.source, destination: header.destination,
                       proto: header.protocol, identification: header.identification)

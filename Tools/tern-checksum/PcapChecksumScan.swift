@@ -78,7 +78,7 @@ struct PcapChecksumScan {
         }
         if header.isFragment {
             findings.append(.fragment(frame: number, offset: header.fragmentByteOffset))
-            switch reassembly.add(header, options: ip.options, payload: ip.payload, frame: number) {
+            switch reassembly.add(header, headerBytes: ip.headerBytes, payload: ip.payload, frame: number) {
             case .incomplete:
                 break
             case .invalid(let reason):
