@@ -32,10 +32,44 @@ struct DaemonConfiguration {
     let faults: FaultSettings?
     let maxConnections: Int
     let listenBacklog: Int
-    let tcpBufferSize: Int
     /// Open a TAP with offloads (TCP segmentation and checksums left to the other side).
     let offloads: Bool
+    let synQueue: Int
+    let tcpSendBuffer: Int
+    let tcpReceiveBuffer: Int
     let reassemblyMemory: Int
+    let maxReassemblies: Int
+    let arpQueue: Int
+    let maxChatClients: Int
+
+    /// The resource limits' defaults, shown by `--help`.
+    enum Defaults {
+        static let maxConnections = 1024
+        static let listenBacklog = 128
+        static let synQueue = 256
+        static let tcpBufferSize = 256 * 1024
+        static let reassemblyMemory = 1 << 20
+        static let maxReassemblies = 64
+        static let arpQueue = 256
+        static let maxChatClients = 256
+    }
+
+    /// The limits' accepted ranges. Buffers below 4 KiB would make TCP crawl; the upper
+    /// bounds only keep a typo from asking for gigabytes per connection.
+    enum Ranges {
+        static let maxConnections = 1...1_000_000
+        static let listenBacklog = 1...65535
+        static let synQueue = 1...65535
+        static let tcpBuffer = 4096...(64 << 20)
+        static let reassemblyMemory = 65536...(1 << 30)
+        static let maxReassemblies = 1...65536
+        static let arpQueue = 1...65536
+        static let maxChatClients = 1...1_000_000
+    }
+
+    /// Datagrams queued for any one address while it is resolved (and never more than
+    /// `--arp-queue` in all).
+    static let arpQueuePerAddress = 16
 
     /// The `--fault-*` flags, present when any probability is above zero.
     struct FaultSettings {
@@ -166,13 +200,25 @@ struct DaemonConfiguration {
             faults = nil
         }
 
-        maxConnections = try DaemonConfiguration.check(options.maxConnections, flag: "--max-connections", in: 1...1_000_000)
-        listenBacklog = try DaemonConfiguration.check(options.listenBacklog, flag: "--listen-backlog", in: 1...65535)
         offloads = !options.noOffload
-        tcpBufferSize = try DaemonConfiguration.check(options.tcpBufferSize, flag: "--tcp-buffer-size",
-                                                      in: 4096...(64 << 20))
+        maxConnections = try DaemonConfiguration.check(options.maxConnections, flag: "--max-connections",
+                                                       in: Ranges.maxConnections)
+        listenBacklog = try DaemonConfiguration.check(options.listenBacklog, flag: "--listen-backlog",
+                                                      in: Ranges.listenBacklog)
+        synQueue = try DaemonConfiguration.check(options.synQueue, flag: "--syn-queue", in: Ranges.synQueue)
+        let bufferSize = try DaemonConfiguration.check(options.tcpBufferSize, flag: "--tcp-buffer-size",
+                                                       in: Ranges.tcpBuffer)
+        tcpSendBuffer = try DaemonConfiguration.check(options.tcpSendBuffer ?? bufferSize, flag: "--tcp-send-buffer",
+                                                      in: Ranges.tcpBuffer)
+        tcpReceiveBuffer = try DaemonConfiguration.check(options.tcpReceiveBuffer ?? bufferSize,
+                                                         flag: "--tcp-receive-buffer", in: Ranges.tcpBuffer)
         reassemblyMemory = try DaemonConfiguration.check(options.reassemblyMemory, flag: "--reassembly-memory",
-                                                         in: 65536...(1 << 30))
+                                                         in: Ranges.reassemblyMemory)
+        maxReassemblies = try DaemonConfiguration.check(options.maxReassemblies, flag: "--max-reassemblies",
+                                                        in: Ranges.maxReassemblies)
+        arpQueue = try DaemonConfiguration.check(options.arpQueue, flag: "--arp-queue", in: Ranges.arpQueue)
+        maxChatClients = try DaemonConfiguration.check(options.maxChatClients, flag: "--max-chat-clients",
+                                                       in: Ranges.maxChatClients)
     }
 
     /// The stack's settings for this configuration, on a link with `mtu`.
@@ -181,9 +227,13 @@ struct DaemonConfiguration {
                                                staticRoutes: routes, mtu: mtu, randomSeed: randomSeed)
         configuration.linkOffloads = linkOffloads
         configuration.ipv4.reassemblyMemory = reassemblyMemory
+        configuration.ipv4.maximumReassemblies = maxReassemblies
+        configuration.arp.maximumQueuedTotal = arpQueue
+        configuration.arp.maximumQueuedPerAddress = min(arpQueue, DaemonConfiguration.arpQueuePerAddress)
         configuration.tcp.maximumConnections = maxConnections
-        configuration.tcp.sendBufferSize = tcpBufferSize
-        configuration.tcp.receiveBufferSize = tcpBufferSize
+        configuration.tcp.synQueueLength = synQueue
+        configuration.tcp.sendBufferSize = tcpSendBuffer
+        configuration.tcp.receiveBufferSize = tcpReceiveBuffer
         return configuration
     }
 

@@ -24,7 +24,10 @@ final class ServiceSet {
                 })
             }
             if configuration.chatPort != 0 {
-                services.append(try ChatService(stack: stack, port: configuration.chatPort, backlog: backlog))
+                var chatLimits = ChatRoomLimits()
+                chatLimits.maximumClients = configuration.maxChatClients
+                services.append(try ChatService(stack: stack, port: configuration.chatPort, backlog: backlog,
+                                                limits: chatLimits))
             }
             if configuration.wordsPort != 0 {
                 services.append(try WordsService(stack: stack, port: configuration.wordsPort, backlog: backlog,

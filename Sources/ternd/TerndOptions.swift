@@ -92,21 +92,50 @@ struct TerndOptions: ParsableCommand {
 
     // MARK: Limits
 
-    @Option(name: .customLong("max-connections"), help: ArgumentHelp("Most TCP connections at once.", valueName: "n"))
-    var maxConnections: Int = 1024
+    @Option(name: .customLong("max-connections"),
+            help: ArgumentHelp("Most TCP connections at once, in all states but TIME-WAIT (also each stream service's limit).",
+                               valueName: "n"))
+    var maxConnections: Int = DaemonConfiguration.Defaults.maxConnections
 
     @Option(name: .customLong("listen-backlog"),
             help: ArgumentHelp("Established connections each service may have waiting to be accepted.", valueName: "n"))
-    var listenBacklog: Int = 128
+    var listenBacklog: Int = DaemonConfiguration.Defaults.listenBacklog
+
+    @Option(name: .customLong("syn-queue"),
+            help: ArgumentHelp("Half-open (SYN received) connections each service holds; when full, the oldest is dropped.",
+                               valueName: "n"))
+    var synQueue: Int = DaemonConfiguration.Defaults.synQueue
 
     @Option(name: .customLong("tcp-buffer-size"),
             help: ArgumentHelp("Send and receive buffer of each TCP connection, in bytes (allocated while in use).",
                                valueName: "bytes"))
-    var tcpBufferSize: Int = 256 * 1024
+    var tcpBufferSize: Int = DaemonConfiguration.Defaults.tcpBufferSize
+
+    @Option(name: .customLong("tcp-send-buffer"),
+            help: ArgumentHelp("Send buffer of each TCP connection, in bytes (default: --tcp-buffer-size).", valueName: "bytes"))
+    var tcpSendBuffer: Int?
+
+    @Option(name: .customLong("tcp-receive-buffer"),
+            help: ArgumentHelp("Receive buffer (largest advertised window) of each TCP connection, in bytes (default: --tcp-buffer-size).",
+                               valueName: "bytes"))
+    var tcpReceiveBuffer: Int?
 
     @Option(name: .customLong("reassembly-memory"),
             help: ArgumentHelp("Bytes held in all by IPv4 datagrams being reassembled.", valueName: "bytes"))
-    var reassemblyMemory: Int = 1 << 20
+    var reassemblyMemory: Int = DaemonConfiguration.Defaults.reassemblyMemory
+
+    @Option(name: .customLong("max-reassemblies"),
+            help: ArgumentHelp("IPv4 datagrams reassembled at once; when full, the oldest is dropped.", valueName: "n"))
+    var maxReassemblies: Int = DaemonConfiguration.Defaults.maxReassemblies
+
+    @Option(name: .customLong("arp-queue"),
+            help: ArgumentHelp("Datagrams held in all while waiting for ARP answers (at most 16 per address).",
+                               valueName: "n"))
+    var arpQueue: Int = DaemonConfiguration.Defaults.arpQueue
+
+    @Option(name: .customLong("max-chat-clients"),
+            help: ArgumentHelp("Chat clients at once; more are sent an error and closed.", valueName: "n"))
+    var maxChatClients: Int = DaemonConfiguration.Defaults.maxChatClients
 
     // MARK: Testing
 
