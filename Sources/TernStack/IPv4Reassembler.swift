@@ -62,12 +62,21 @@ public struct IPv4Reassembler {
     let configuration: IPv4Configuration
     private var partials: [Key: Partial] = [:]
     private(set) var memoryUsed = 0
+    /// Incomplete datagrams pushed out to make room for new ones, not yet reported by
+    /// `takeEvictions()`.
+    private var evictions = 0
 
     public init(configuration: IPv4Configuration) {
         self.configuration = configuration
     }
 
     var isEmpty: Bool { partials.isEmpty }
+
+    /// How many incomplete datagrams were evicted since the last call (each one a drop).
+    mutating func takeEvictions() -> Int {
+        defer { evictions = 0 }
+        return evictions
+    }
 
     /// The earliest timeout, if anything is being reassembled.
     var nextDeadline: Instant? { partials.values.lazy.map(\.expires).min() }
@@ -208,6 +217,7 @@ public struct IPv4Reassembler {
         if partials.count < configuration.maximumReassemblies { return true }
         guard let oldest = partials.min(by: { $0.value.started < $1.value.started }) else { return false }
         discard(oldest.key)
+        evictions += 1
         return true
     }
 }

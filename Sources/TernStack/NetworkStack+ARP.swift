@@ -13,10 +13,15 @@ extension NetworkStack {
         // Another host claiming our address as its own (a probe from someone looking for
         // the address has sender 0.0.0.0 and is simply answered below).
         if packet.senderIP == address && packet.senderMAC != mac {
+            counters.drop(.arpAddressConflict)
             reportConflict(packet.senderMAC)
             return
         }
-        guard packet.senderMAC != mac else { return }
+        // Our own announcements looped back (or forged with our MAC): nothing to learn.
+        guard packet.senderMAC != mac else {
+            counters.drop(.arpFromOurMAC)
+            return
+        }
         guard !packet.senderMAC.isMulticast, !packet.senderIP.isMulticast, !packet.senderIP.isLimitedBroadcast
         else {
             counters.drop(.arpMalformed)
@@ -29,7 +34,10 @@ extension NetworkStack {
             let waiting = arp.learn(packet.senderIP, mac: packet.senderMAC, now: now, create: forUs)
             for datagram in waiting { sendQueued(datagram, to: packet.senderMAC) }
         }
-        guard forUs else { return }
+        guard forUs else {
+            counters.drop(.arpNotForUs)
+            return
+        }
         if packet.operation == .request {
             sendARP(.reply, targetMAC: packet.senderMAC, targetIP: packet.senderIP, to: packet.senderMAC)
             counters.count(.arpRequestsAnswered)

@@ -56,7 +56,10 @@ extension NetworkStack {
 
         if header.isFragment {
             counters.count(.fragmentsReceived)
-            switch reassembler.add(header: header, headerBytes: packet.headerBytes, payload: packet.payload, now: now) {
+            let outcome = reassembler.add(header: header, headerBytes: packet.headerBytes, payload: packet.payload,
+                                          now: now)
+            for _ in 0..<reassembler.takeEvictions() { counters.drop(.reassemblyEvicted) }
+            switch outcome {
             case .incomplete:
                 return
             case .dropped(let reason):

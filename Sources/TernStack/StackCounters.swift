@@ -11,6 +11,9 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case arpUnsupported
     case arpQueueFull
     case arpResolutionFailed
+    case arpAddressConflict
+    case arpFromOurMAC
+    case arpNotForUs
     // IPv4
     case ipTruncated
     case ipMalformed
@@ -25,6 +28,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case reassemblyOverlap
     case reassemblyNoMemory
     case reassemblyTooLong
+    case reassemblyEvicted
     // ICMP
     case icmpTruncated
     case icmpBadChecksum
@@ -62,6 +66,9 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .arpUnsupported: "ARP for another hardware/protocol type"
         case .arpQueueFull: "no room to queue a packet awaiting ARP"
         case .arpResolutionFailed: "ARP resolution failed"
+        case .arpAddressConflict: "ARP from another MAC claiming our address"
+        case .arpFromOurMAC: "ARP with our own MAC as sender"
+        case .arpNotForUs: "ARP for another address"
         case .ipTruncated: "IPv4 datagram truncated"
         case .ipMalformed: "IPv4 version or header length invalid"
         case .ipBadLength: "IPv4 total length invalid"
@@ -75,6 +82,7 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .reassemblyOverlap: "overlapping fragments"
         case .reassemblyNoMemory: "reassembly memory exhausted"
         case .reassemblyTooLong: "reassembled datagram over 65535 bytes"
+        case .reassemblyEvicted: "oldest incomplete datagram dropped for a new one"
         case .icmpTruncated: "ICMP message truncated"
         case .icmpBadChecksum: "ICMP checksum wrong"
         case .icmpRateLimited: "ICMP error rate-limited"
