@@ -109,6 +109,9 @@ public struct TCPConfiguration: Sendable {
     public var maximumSynRetransmissions = 5
     /// Delayed-ACK timeout (RFC 9293 says under 0.5 s; 40 ms as Linux).
     public var delayedACKTimeout: Duration = .milliseconds(40)
+    /// A bare ACK outside the receive window is answered at most this often per connection
+    /// (data outside the window is always answered).
+    public var outOfWindowACKInterval: Duration = .milliseconds(500)
     /// Idle time after which a connection's empty buffers are returned.
     public var bufferReleaseDelay: Duration = .seconds(1)
     /// Time a closing connection may spend in FIN-WAIT-2 before it is dropped.

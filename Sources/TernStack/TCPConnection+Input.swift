@@ -152,7 +152,12 @@ extension TCPConnection {
         let acceptability = acceptability(of: segment)
         if acceptability == .reject {
             layer.drop(segment.sequence + segment.length <= receiveNext ? .tcpDuplicate : .tcpOutOfWindow)
-            if !flags.contains(.rst) {
+            if flags.contains(.rst) { return }
+            if flags.contains(.syn) {
+                // RFC 5961 §4.2: a SYN, whatever its sequence number, gets a challenge ACK,
+                // which is rate limited.
+                sendChallengeACK()
+            } else if mayAnswerOutOfWindow(segment) {
                 ackNow = true
                 layer.needsOutput(self)
             }
@@ -235,6 +240,19 @@ extension TCPConnection {
         default:
             layer.terminate(self, error: nil, notify: true)
         }
+    }
+
+    /// Whether an unacceptable segment gets its duplicate ACK. Data and FINs always do (the
+    /// peer may have missed our ACK and be retransmitting). A bare ACK outside the window is
+    /// answered at most once per `outOfWindowACKInterval`, as Linux does: otherwise every
+    /// forged ACK would make us send one to the genuine peer, and two confused ends could
+    /// keep an ACK loop going.
+    private func mayAnswerOutOfWindow(_ segment: IncomingSegment) -> Bool {
+        guard segment.length == 0 else { return true }
+        let now = layer.now
+        if let last = lastOutOfWindowACK, now < last + layer.configuration.outOfWindowACKInterval { return false }
+        lastOutOfWindowACK = now
+        return true
     }
 
     /// RFC 5961's challenge ACK: tells a genuine peer where we are, gives a blind attacker

@@ -165,6 +165,8 @@ public final class TCPConnection {
     // MARK: Acknowledgment bookkeeping
     /// An ACK must go out at the next output (duplicate, out-of-order, FIN, window update).
     var ackNow = false
+    /// When a bare ACK outside the window was last answered (they are rate limited).
+    var lastOutOfWindowACK: Instant?
     /// In-order data segments received since the last ACK we sent.
     var unacknowledgedSegments = 0
 
