@@ -76,5 +76,15 @@ public final class TCPListener {
         while let first = halfOpen.first, first.state != .synReceived || first.listener !== self {
             halfOpen.removeFirst()
         }
+        // Behind a connection that stays half-open (a spoofed SYN keeps its SYN-ACK going
+        // for a minute), records of finished connections would pile up and keep them
+        // alive; sweep them out once they outnumber the live ones.
+        if halfOpen.count > 2 * halfOpenCount + TCPListener.sweepSlack {
+            halfOpen.removeAll { $0.state != .synReceived || $0.listener !== self }
+        }
     }
+
+    /// Stale records tolerated before a sweep; sweeps cost a pass over the queue, so they
+    /// happen only when at least half of it is stale.
+    static let sweepSlack = 16
 }
