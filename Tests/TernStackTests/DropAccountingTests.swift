@@ -8,6 +8,19 @@ import TernWire
 struct DropAccountingTests {
     static let attackerMAC = MACAddress(0xDE, 0xAD, 0xBE, 0xEF, 0, 1)
 
+    @Test("frames of 0–13 bytes (no whole Ethernet header) are counted as truncated")
+    func shortFrames() {
+        // A TAP never delivers these (the kernel refuses to send frames shorter than an
+        // Ethernet header), but a packet socket on a real link might.
+        let host = TestHost()
+        for length in 0..<EthernetHeader.size {
+            host.deliver([UInt8](repeating: 0xFF, count: length))
+        }
+        #expect(host.stack.counters[.frameTruncated] == UInt64(EthernetHeader.size))
+        #expect(host.stack.counters.totalDrops == UInt64(EthernetHeader.size))
+        #expect(host.log.take().isEmpty)
+    }
+
     @Test("ARP from another MAC claiming our address is counted, not learned, and never answered")
     func addressConflict() {
         let host = TestHost()
