@@ -159,7 +159,7 @@ final class TCPLayer {
             drop(.tcpBacklogFull)
             return
         }
-        guard connections.count < configuration.maximumConnections else {
+        guard connections.count < configuration.maximumConnections || pushOutHalfOpen(for: listener) else {
             drop(.tcpTooManyConnections)
             return
         }
@@ -177,6 +177,20 @@ final class TCPLayer {
         }
         count(.tcpPassiveOpens)
         needsOutput(connection)
+    }
+
+    /// At the connection limit, a SYN for `listener` pushes out the oldest half-open
+    /// connection: the listener's own, else one of the listener holding the most. Half-open
+    /// connections cost an attacker one spoofed SYN each; were they to keep their places, a
+    /// SYN flood spread over several ports would fill the table and lock real clients out
+    /// until the SYN-ACKs gave up, a minute later. The victim is counted as over the limit.
+    private func pushOutHalfOpen(for listener: TCPListener) -> Bool {
+        let donor = listener.halfOpenCount > 0
+            ? listener : listeners.values.max { $0.halfOpenCount < $1.halfOpenCount }
+        guard let donor, donor.halfOpenCount > 0, let victim = donor.oldestHalfOpen() else { return false }
+        drop(.tcpTooManyConnections)
+        terminate(victim, error: nil, notify: false)
+        return true
     }
 
     /// TIME-WAIT (RFC 9293 §3.10.7.4): re-acknowledge a retransmitted FIN, let a new SYN

@@ -13,7 +13,8 @@ public protocol TCPListenerDelegate: AnyObject {
 /// Two bounds keep it safe under load: the accept backlog (established, not yet accepted)
 /// and the SYN queue (half-open). A SYN finding the backlog full is dropped, so the peer
 /// retries later; a SYN finding the SYN queue full pushes out the oldest half-open
-/// connection, which keeps a SYN flood from locking out real clients.
+/// connection, which keeps a SYN flood from locking out real clients. So does a SYN
+/// arriving when the host's connection limit is reached (see `TCPLayer`).
 public final class TCPListener {
     public let port: UInt16
     public let backlog: Int
@@ -67,6 +68,16 @@ public final class TCPListener {
         halfOpen.append(connection)
         halfOpenCount += 1
         return victim
+    }
+
+    /// The half-open connection that has waited longest, if any. Records of connections
+    /// that moved on are dropped on the way.
+    func oldestHalfOpen() -> TCPConnection? {
+        while let first = halfOpen.first {
+            if first.state == .synReceived && first.listener === self { return first }
+            halfOpen.removeFirst()
+        }
+        return nil
     }
 
     /// A half-open connection finished its handshake or died.

@@ -37,3 +37,58 @@ struct ListenerMemoryTests {
         #expect(firstFinished == nil, "a connection that is over is freed")
     }
 }
+
+/// Half-open connections are cheap for an attacker (one spoofed SYN each); they must give
+/// way to real clients when the host's connection limit is reached.
+@Suite("Connection limit under a SYN flood")
+struct ConnectionLimitTests {
+    /// A host whose table holds 8 connections, with `flooded` listeners each given SYNs
+    /// that are never completed until the table is full.
+    func floodedHost(floodPorts: [UInt16]) throws -> (TestHost, TCPRecorder) {
+        let host = TestHost { $0.tcp.maximumConnections = 8 }
+        host.introducePeer()
+        let recorder = TCPRecorder()
+        for port in Set(floodPorts + [80]) { try host.stack.listenTCP(port: port).delegate = recorder }
+        for index in 0..<8 {
+            host.deliver(host.tcp(UInt16(30000 + index), floodPorts[index % floodPorts.count], seq: 1, flags: .syn))
+        }
+        _ = host.log.take()
+        #expect(host.stack.tcpConnectionCount == 8)
+        return (host, recorder)
+    }
+
+    @Test("a real client gets in when half-open connections of its own port fill the table")
+    func samePort() throws {
+        let (host, recorder) = try floodedHost(floodPorts: [80])
+        let (connection, _, _) = host.openConnection(to: 80, recorder: recorder, synOptions: TCPOptions())
+        #expect(connection?.state == .established)
+        #expect(host.stack.tcpConnectionCount == 8, "the limit still holds")
+        #expect(host.stack.counters[.tcpTooManyConnections] == 1, "the half-open connection pushed out")
+    }
+
+    @Test("a real client gets in when half-open connections of other ports fill the table")
+    func otherPorts() throws {
+        let (host, recorder) = try floodedHost(floodPorts: [81, 82])
+        let (connection, _, _) = host.openConnection(to: 80, recorder: recorder, synOptions: TCPOptions())
+        #expect(connection?.state == .established)
+        #expect(host.stack.tcpConnectionCount == 8)
+    }
+
+    @Test("established connections are never pushed out: at the limit with none half-open, SYNs are dropped")
+    func establishedStay() throws {
+        let host = TestHost { $0.tcp.maximumConnections = 2 }
+        host.introducePeer()
+        let recorder = TCPRecorder()
+        try host.stack.listenTCP(port: 80).delegate = recorder
+        for port: UInt16 in [40000, 40001] {
+            let (connection, _, _) = host.openConnection(to: 80, recorder: recorder, peer: ScriptedPeer(port: port),
+                                                         synOptions: TCPOptions())
+            #expect(connection?.state == .established)
+            _ = host.log.take()
+        }
+        host.deliver(host.tcp(40002, 80, seq: 1, flags: .syn))
+        #expect(host.log.take().isEmpty)
+        #expect(host.stack.counters[.tcpTooManyConnections] == 1)
+        #expect(recorder.accepted.allSatisfy { $0.state == .established })
+    }
+}
