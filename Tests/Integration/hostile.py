@@ -613,6 +613,30 @@ class Battery:
 
         self.run_phase(f"SYN flood ({count}, spoofed)", build, expect)
 
+    # 7b. A SYN flood spread over every open port: half-open connections of all the
+    # listeners together reach the connection limit.
+    def syn_flood_all_ports(self):
+        count = self.args.flood
+        ports = [int(p) for p in self.args.open_ports.split(",")]
+
+        def build(info):
+            for index in range(count):
+                tcp = TCP(sport=self.port(), dport=ports[index % len(ports)], flags="S",
+                          seq=self.random.getrandbits(32))
+                yield bytes(self.ether() / self.ip_packet(source=self.spoofed_source()) / tcp)
+
+        def expect(delta, info):
+            arrived = info["sent"] - info["kernel_dropped"]
+            opened = delta.get("tcpPassiveOpens", 0)
+            pushed = delta.get("tcpTooManyConnections", 0) + delta.get("tcpSynQueueFull", 0)
+            return [(arrived - 5 <= opened <= info["sent"],
+                     f"every SYN opened a half-open connection ({opened})", f"{opened} for {arrived} SYNs"),
+                    (pushed >= opened - self.args.max_connections,
+                     f"the connection limit held: {pushed} half-open connections pushed out",
+                     f"only {pushed} pushed out for {opened} opened")]
+
+        self.run_phase(f"SYN flood on {len(ports)} ports ({count})", build, expect)
+
     # 8. ACK flood: to the listener from spoofed sources, and blind onto a live connection.
     def ack_flood(self):
         count = self.args.flood // 2
@@ -900,7 +924,7 @@ class Battery:
         print(f"# idle: VmRSS {self.idle[0]} KiB, RssAnon {self.idle[1]} KiB", flush=True)
         self.rows.append(("idle", 0, 0, 0, 0, "", "ok/ok/ok", self.idle[0], self.idle[1], ""))
         phases = [self.truncated, self.checksums, self.ihl, self.total_length, self.data_offset, self.flags,
-                  self.syn_flood, self.ack_flood, self.blind, self.overlapping, self.fragment_flood,
+                  self.syn_flood, self.syn_flood_all_ports, self.ack_flood, self.blind, self.overlapping, self.fragment_flood,
                   self.arp_spoofing, self.short_frames, self.jumbo, self.garbage]
         only = set(self.args.only.split(",")) if self.args.only else None
         for phase in phases:
@@ -998,7 +1022,9 @@ def main():
     parser.add_argument("--mac", default="02:00:0a:00:00:02")
     parser.add_argument("--chat-port", type=int, default=3490)
     parser.add_argument("--closed-port", type=int, default=4444)
+    parser.add_argument("--open-ports", default="80,37,3490,7", help="TCP ports the daemon listens on")
     parser.add_argument("--syn-queue", type=int, default=256)
+    parser.add_argument("--max-connections", type=int, default=1024)
     parser.add_argument("--max-reassemblies", type=int, default=64)
     parser.add_argument("--flood", type=int, default=10000, help="frames in each flood phase")
     parser.add_argument("--rate", type=float, default=20000, help="frames per second")
