@@ -29,6 +29,15 @@ struct ByteRing: ~Copyable {
     /// Whether storage is currently allocated.
     var isAllocated: Bool { storage != nil }
 
+    /// Moves the start back to the beginning of the storage when nothing is buffered. A ring
+    /// that keeps emptying (a connection sending a little at a time) then writes the same
+    /// first pages over and over instead of sweeping through all of its storage, so only
+    /// what it buffers at once becomes resident memory. Only for a ring with nothing parked
+    /// beyond its readable bytes (see `write(_:at:)`): their offsets would move.
+    mutating func rewindIfEmpty() {
+        if count == 0 { head = 0 }
+    }
+
     /// Returns the storage when nothing is buffered.
     mutating func releaseIfEmpty() {
         guard count == 0, let s = storage else { return }

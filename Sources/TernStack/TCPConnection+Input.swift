@@ -341,6 +341,7 @@ extension TCPConnection {
             if finAcknowledged { self.finAcknowledged = true }
             takeRTTSample(segment)
             sendBuffer.consume(dataAcked)
+            sendBuffer.rewindIfEmpty()
             sendUnacknowledged = ack
             if sendNext < ack { sendNext = ack }
             scoreboard.removeBelow(ack)

@@ -236,6 +236,8 @@ public final class TCPConnection {
 
     /// Reading freed buffer space: the peer may deserve a window update.
     private func didConsume() {
+        // Out-of-order bytes are parked at offsets from the start: rewind only without them.
+        if outOfOrder.isEmpty { receiveBuffer.rewindIfEmpty() }
         if state == .closed || state == .timeWait {
             // The connection is over; only its last unread bytes were left.
             receiveBuffer.releaseIfEmpty()
