@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <string.h>
 #include <time.h>
@@ -385,4 +387,9 @@ int64_t tern_realtime_nanoseconds(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000ll + (int64_t)ts.tv_nsec;
+}
+
+int tern_map_large_allocations(size_t threshold) {
+    if (threshold > INT_MAX) return -EINVAL;
+    return mallopt(M_MMAP_THRESHOLD, (int)threshold) == 1 ? 0 : -EINVAL;
 }

@@ -136,6 +136,14 @@ uint64_t tern_monotonic_nanoseconds(void);
 /// The current CLOCK_REALTIME time in nanoseconds since the Unix epoch.
 int64_t tern_realtime_nanoseconds(void);
 
+// MARK: - Memory
+
+/// Has glibc's malloc serve every allocation of at least `threshold` bytes with its own
+/// mapping (M_MMAP_THRESHOLD, which also stops malloc from raising that threshold by
+/// itself), so freeing such a block returns its memory to the system at once. Returns 0,
+/// or -EINVAL when malloc refused the value.
+int tern_map_large_allocations(size_t threshold);
+
 #ifdef __cplusplus
 }
 #endif

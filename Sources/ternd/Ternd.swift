@@ -10,6 +10,7 @@ import TernStack
 @main
 enum Ternd {
     static func main() {
+        MemoryTuning.apply()
         let options: TerndOptions
         do {
             options = try TerndOptions.parse()
