@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""The soak: many sequential HTTP connections and chat joins/leaves against a running
+ternd, or many idle connections held open, watching the daemon's memory.
+
+Run by Tests/Soak/soak.sh (full size) and Tests/Integration/soak_short.sh (CI size) inside
+the test's namespace. Memory is read from /proc/PID/status: VmRSS (all resident memory)
+and RssAnon (private, anonymous memory: the heap, where per-connection state lives).
+Prints "PASS ..."/"FAIL ...: why" lines and "# " report lines.
+"""
+
+import argparse
+import json
+import os
+import resource
+import socket
+import struct
+import sys
+import time
+
+failures = 0
+
+
+def report(ok, name, why=""):
+    global failures
+    if ok:
+        print(f"PASS {name}", flush=True)
+    else:
+        failures += 1
+        print(f"FAIL {name}: {why}", flush=True)
+
+
+def note(text):
+    print(f"# {text}", flush=True)
+
+
+def memory(pid):
+    """(VmRSS, RssAnon) in KiB."""
+    values = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "RssAnon"):
+                values[key] = int(rest.split()[0])
+    return values["VmRSS"], values["RssAnon"]
+
+
+def http_get(host, port):
+    """One connection, one request, the whole response; True when it is the index page."""
+    with socket.create_connection((host, port), timeout=10) as s:
+        s.sendall(b"GET / HTTP/1.1\r\nHost: tern\r\nConnection: close\r\n\r\n")
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    response = b"".join(chunks)
+    return response.startswith(b"HTTP/1.1 200 ") and response.endswith(b"<h1>tern</h1>\n")
+
+
+def chat_send(s, message):
+    payload = json.dumps(message).encode()
+    s.sendall(struct.pack("!H", len(payload)) + payload)
+
+
+def chat_receive(s):
+    header = s.recv(2, socket.MSG_WAITALL)
+    if len(header) < 2:
+        raise ValueError("closed")
+    (length,) = struct.unpack("!H", header)
+    body = s.recv(length, socket.MSG_WAITALL)
+    if len(body) < length:
+        raise ValueError("closed")
+    return json.loads(body)
+
+
+def chat_join(host, port, nick):
+    """Connects and says hello; returns the socket once the server has announced the join."""
+    s = socket.create_connection((host, port), timeout=10)
+    chat_send(s, {"type": "hello", "nick": nick})
+    for _ in range(100):
+        packet = chat_receive(s)
+        if packet.get("type") == "join" and packet.get("nick") == nick:
+            return s
+    raise ValueError("no join")
+
+
+def run_sequential(name, count, one, pid, samples):
+    """Runs `one(i)` count times in a row; records memory every tenth of the way."""
+    failed = 0
+    first_error = ""
+    started = time.monotonic()
+    for i in range(count):
+        try:
+            if not one(i):
+                failed += 1
+                first_error = first_error or f"#{i}: wrong answer"
+        except (OSError, ValueError) as error:
+            failed += 1
+            first_error = first_error or f"#{i}: {error}"
+        if (i + 1) % max(1, count // 10) == 0:
+            samples.append((f"{name} {i + 1}", *memory(pid)))
+    seconds = time.monotonic() - started
+    report(failed == 0, f"{count} {name} in {seconds:.0f} s ({count / seconds:.0f}/s), all answered",
+           f"{failed} failed, first {first_error}")
+
+
+def settle(pid, seconds):
+    time.sleep(seconds)
+    return memory(pid)
+
+
+def hold_idle(name, count, connect, pid, bound):
+    """Opens `count` connections with `connect(i)`, holds them, and measures the private
+    memory they cost; closes them and checks the memory comes back."""
+    before = settle(pid, 3)
+    held = []
+    started = time.monotonic()
+    try:
+        for i in range(count):
+            held.append(connect(i))
+    except (OSError, ValueError) as error:
+        report(False, f"{count} idle {name} connections opened", f"only {len(held)}: {error}")
+    opened = time.monotonic() - started
+    during = settle(pid, 3)
+    growth = during[1] - before[1]
+    note(f"{len(held)} idle {name} connections: RssAnon {before[1]} → {during[1]} KiB "
+         f"(+{growth} KiB, {growth * 1024 // max(1, len(held))} bytes each); "
+         f"VmRSS {before[0]} → {during[0]} KiB; opened in {opened:.1f} s")
+    report(len(held) == count and growth <= bound,
+           f"{count} idle {name} connections cost {growth} KiB of private memory (≤ {bound} KiB)",
+           f"{len(held)} held, RssAnon grew by {growth} KiB")
+    for s in held:
+        s.close()
+    after = settle(pid, 5)
+    note(f"after closing them: RssAnon {after[1]} KiB, VmRSS {after[0]} KiB")
+    return before, during, after
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pid", type=int, required=True)
+    parser.add_argument("--phase", choices=("idle-http", "idle-chat", "sequential"), required=True,
+                        help="idle connections to HTTP, idle chat clients, or the sequential soak")
+    parser.add_argument("--host", default="10.0.0.2")
+    parser.add_argument("--http-port", type=int, default=80)
+    parser.add_argument("--chat-port", type=int, default=3490)
+    parser.add_argument("--http", type=int, default=100000, help="sequential HTTP connections")
+    parser.add_argument("--chat", type=int, default=10000, help="sequential chat joins and leaves")
+    parser.add_argument("--idle", type=int, default=1000, help="idle connections held at once")
+    parser.add_argument("--flat", type=int, default=2048, help="KiB VmRSS may grow from start to end")
+    parser.add_argument("--idle-bound", type=int, default=4096, help="KiB the idle connections may cost")
+    args = parser.parse_args()
+
+    limit = max(4096, 2 * args.idle + 256)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    pid, host = args.pid, args.host
+
+    # Warm up every path (the allocator's arenas, the web server's file cache).
+    for i in range(200):
+        http_get(host, args.http_port)
+    for i in range(50):
+        chat_join(host, args.chat_port, f"warm{i}").close()
+
+    if args.phase == "idle-http":
+        hold_idle("TCP (HTTP, no request)", args.idle,
+                  lambda i: socket.create_connection((host, args.http_port), timeout=10), pid, args.idle_bound)
+    elif args.phase == "idle-chat":
+        hold_idle("chat (after hello)", args.idle, lambda i: chat_join(host, args.chat_port, f"idle{i}"),
+                  pid, args.idle_bound)
+    else:
+        sequential(args, pid, host)
+    sys.exit(1 if failures else 0)
+
+
+def sequential(args, pid, host):
+    """The sequential soak. Its start is taken after a few seconds of connections, once the
+    TIME-WAIT table (2 × MSL of closed connections) has reached its steady size."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        http_get(host, args.http_port)
+    start = settle(pid, 1)
+    samples = [("start", *start)]
+    note(f"start: VmRSS {start[0]} KiB, RssAnon {start[1]} KiB")
+
+    run_sequential("HTTP connections", args.http, lambda i: http_get(host, args.http_port), pid, samples)
+
+    def join_leave(i):
+        chat_join(host, args.chat_port, f"soak{i}").close()
+        return True
+
+    run_sequential("chat joins and leaves", args.chat, join_leave, pid, samples)
+    end = settle(pid, 5)
+    samples.append(("end", *end))
+    note("memory along the way (VmRSS KiB, RssAnon KiB): "
+         + ", ".join(f"{label} {rss}/{anon}" for label, rss, anon in samples))
+    note(f"end: VmRSS {end[0]} KiB, RssAnon {end[1]} KiB (start {start[0]} / {start[1]})")
+    report(end[0] - start[0] <= args.flat,
+           f"RSS flat: VmRSS {start[0]} → {end[0]} KiB, RssAnon {start[1]} → {end[1]} KiB (growth ≤ {args.flat} KiB)",
+           f"VmRSS grew by {end[0] - start[0]} KiB")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

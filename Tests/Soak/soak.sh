@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The soak (long; not part of the default test run): 100,000 sequential HTTP connections
+# and 10,000 chat joins and leaves against one ternd, its RSS at the start and the end
+# (it must stay flat), then 1,000 idle connections held open (HTTP without a request, and
+# chat clients after their hello), each set costing at most 4 MiB of private memory
+# (RssAnon). Needs root; runs in a network namespace of its own, like the integration tests.
+#
+#   swift build -c release --product ternd && Tests/Soak/soak.sh
+#
+# TERND=path picks the binary (default: the release build); SOAK_HTTP, SOAK_CHAT and
+# SOAK_IDLE change the counts (Tests/Integration/soak_short.sh runs a short one).
+here=$(cd "$(dirname "$0")" && pwd)
+export TERND=${TERND:-$(cd "$here/../.." && pwd)/.build/release/ternd}
+source "$here/../Integration/lib.sh"
+it_begin "${SOAK_NAME:-soak}"
+it_namespace
+
+idle=${SOAK_IDLE:-1000}
+echo "# ternd: $TERND"
+
+# phase NAME ARGS...: a fresh daemon for one phase of soak.py, stopped after it.
+phase() {
+    local name=$1
+    shift
+    IT_LABEL=$name
+    if ! tap_host "$NS" --max-chat-clients $((idle + 100)) --max-connections $((idle + 100)); then
+        fail "ternd starts for $name" "no ready line"
+        return
+    fi
+    ip netns exec "$NS" "$PY" "$here/soak.py" --phase "$name" --pid "$TERND_PID" --host 10.0.0.2 "$@" 2>&1 \
+        | tee "$IT_WORK/$name.txt"
+    IT_PASSED=$((IT_PASSED + $(grep -c "^PASS " "$IT_WORK/$name.txt")))
+    IT_FAILED=$((IT_FAILED + $(grep -c "^FAIL " "$IT_WORK/$name.txt")))
+    if grep -q "^Traceback" "$IT_WORK/$name.txt"; then
+        fail "soak.py --phase $name" "$(tail -1 "$IT_WORK/$name.txt")"
+    fi
+    if kill -0 "$TERND_PID" 2>/dev/null; then
+        stop_ternd "$TERND_PID"
+        if [ "$STOP_STATUS" -eq 0 ]; then pass "$name: ternd exits 0"; else fail "$name: exit" "status $STOP_STATUS"; fi
+    else
+        fail "$name: ternd alive at the end" "the process is gone"
+    fi
+}
+
+# Idle connections, each set on a fresh daemon so nothing left in its heap from earlier
+# traffic hides what they cost.
+phase idle-http --idle "$idle"
+phase idle-chat --idle "$idle"
+phase sequential --http "${SOAK_HTTP:-100000}" --chat "${SOAK_CHAT:-10000}"
+
+grep "counters:" "$IT_WORK/sequential.err" | tail -1 | sed 's/^.*counters: /# final counters: /'
+it_end
