@@ -90,6 +90,13 @@ if [ "$(grep -cE '^Cap(Eff|Prm|Inh|Bnd|Amb):\s+0000000000000000$' "$status")" -e
 else
     fail "capabilities after the drop" "$(grep -E '^(Cap|NoNewPrivs|Uid)' "$status" | tr '\n' ' ')"
 fi
+# A process whose user changed is not dumpable: /proc/PID/mem and the rest belong to root,
+# so other processes running as nobody can neither ptrace it nor read its memory.
+if [ "$(stat -c %u "/proc/$PID/mem")" = 0 ] && [ "$(stat -c %u "/proc/$PID/environ")" = 0 ]; then
+    pass "not dumpable after the drop: /proc/PID/mem and environ stay root's"
+else
+    fail "dumpable" "/proc/$PID/mem owned by uid $(stat -c %u "/proc/$PID/mem")"
+fi
 dropped=$(grep -m1 "dropped privileges" "$IT_WORK/container.err" | awk '{print $1}')
 if [ -n "$dropped" ]; then
     started_ns=$(cat "$IT_WORK/started-ns")
