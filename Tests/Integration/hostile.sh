@@ -18,14 +18,19 @@ it_namespace
 ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 net.ipv6.conf.all.disable_ipv6=1
 
 # A /16, so spoofed sources are many and the ARP cache and queue bounds are exercised.
-if ! start_ternd "$NS" ternd --tap tern0 --address 10.0.0.2/16 --host-address 10.0.0.1/16 --echo-port 7; then
+# HOSTILE_TERND_ARGS adds flags (e.g. --no-offload).
+if ! start_ternd "$NS" ternd --tap tern0 --address 10.0.0.2/16 --host-address 10.0.0.1/16 --echo-port 7 \
+    ${HOSTILE_TERND_ARGS:-}; then
     fail "ternd starts" "no ready line"
     it_end
 fi
 PID=$TERND_PID
+offloads=0
+grep -q "with offloads" "$IT_WORK/ternd.out" && offloads=1
+echo "# $(cat "$IT_WORK/ternd.out")"
 
 ip netns exec "$NS" "$PY" "$IT_DIR/hostile.py" --pid "$PID" --log "$IT_WORK/ternd.err" \
-    --interface tern0 --address 10.0.0.2 --prefix 16 --kernel-address 10.0.0.1 \
+    --interface tern0 --address 10.0.0.2 --prefix 16 --kernel-address 10.0.0.1 --offloads "$offloads" \
     --flood "${HOSTILE_FLOOD:-10000}" --rate "${HOSTILE_RATE:-20000}" ${HOSTILE_ONLY:+--only "$HOSTILE_ONLY"} \
     --table "$IT_WORK/hostile-table.md" 2>&1 | tee "$IT_WORK/battery.txt" | grep -v "^|"
 IT_PASSED=$((IT_PASSED + $(grep -c "^PASS " "$IT_WORK/battery.txt")))
