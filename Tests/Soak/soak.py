@@ -10,7 +10,6 @@ Prints "PASS ..."/"FAIL ...: why" lines and "# " report lines.
 
 import argparse
 import json
-import os
 import resource
 import socket
 import struct
