@@ -54,7 +54,7 @@ public final class PcapWriter: LinkDevice {
                 clock: @escaping () -> Int64 = WallClock.nanosecondsSinceEpoch,
                 bufferSize: Int = 1 << 16) throws(SystemError)
     {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw SystemError(code: currentErrno(), operation: "cannot create the capture file \(path)", subject: .file(path))
         }

@@ -256,9 +256,13 @@ extension TCPConnection {
     }
 
     /// RFC 5961's challenge ACK: tells a genuine peer where we are, gives a blind attacker
-    /// nothing. Rate limited host-wide.
+    /// nothing. Rate limited per connection, like other answers to unacceptable segments:
+    /// a limit shared by the whole host would be a counter an off-path attacker can read
+    /// (CVE-2016-5696).
     func sendChallengeACK() {
-        guard layer.challengeLimiter.take(now: layer.now) else { return }
+        let now = layer.now
+        if let last = lastChallengeACK, now < last + layer.configuration.outOfWindowACKInterval { return }
+        lastChallengeACK = now
         layer.count(.tcpChallengeACKs)
         ackNow = true
         layer.needsOutput(self)

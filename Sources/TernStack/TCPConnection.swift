@@ -167,6 +167,8 @@ public final class TCPConnection {
     var ackNow = false
     /// When a bare ACK outside the window was last answered (they are rate limited).
     var lastOutOfWindowACK: Instant?
+    /// When the last challenge ACK went out (they are rate limited per connection).
+    var lastChallengeACK: Instant?
     /// In-order data segments received since the last ACK we sent.
     var unacknowledgedSegments = 0
 

@@ -44,8 +44,6 @@ final class TCPLayer {
     var eventQueue: [TCPConnection] = []
     var listenerQueue: [TCPListener] = []
     var outputQueue: [TCPConnection] = []
-    /// Challenge ACKs are rate limited (RFC 5961 §7), so they cannot be used to make us flood.
-    var challengeLimiter: TokenBucket
     /// Key of the keyed hash behind initial sequence numbers and timestamp offsets.
     private let secret: (UInt64, UInt64)
     /// The MSS we announce: the MTU less minimal IPv4 and TCP headers.
@@ -68,7 +66,6 @@ final class TCPLayer {
         self.stack = stack
         self.configuration = configuration
         self.timeWait = TimeWaitTable(limit: configuration.maximumTimeWait)
-        self.challengeLimiter = TokenBucket(rate: 1000, burst: 100, now: stack.now)
         self.secret = (stack.randomValue(), stack.randomValue())
         self.ourMSS = max(64, min(stack.configuration.mtu, 65535) - IPv4Header.minimumSize - TCPHeader.minimumSize)
         var shift: UInt8 = 0
@@ -151,7 +148,9 @@ final class TCPLayer {
             sendResetReply(to: segment)
             return
         }
-        guard flags.contains(.syn) else {
+        // A SYN must come alone: SYN+FIN is no way to open (Linux drops it too) and is a
+        // classic scanner's probe.
+        guard flags.contains(.syn), !flags.contains(.fin) else {
             drop(.tcpInvalidInState)
             return
         }

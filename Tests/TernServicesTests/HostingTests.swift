@@ -144,6 +144,20 @@ struct HostingTests {
         #expect(chat.clientCount == 1)
     }
 
+    @Test("a chat client that never says hello is told and closed after the hello timeout")
+    func chatHelloTimeout() throws {
+        let hosts = try TwoHosts()
+        let chat = ChatServer(listener: try hosts.server.listenTCP(port: 3490))
+        chat.helloTimeout = .seconds(5)
+        hosts.onStep = { chat.tick(now: $0) }
+        let silent = try StreamClient(hosts: hosts, port: 3490)
+        hosts.run(for: .seconds(2)) { false }
+        #expect(chat.clientCount == 1)
+        hosts.run(for: .seconds(10)) { silent.connection.isEndOfStream }
+        #expect(silent.text.contains(#""type":"error""#) && silent.text.contains("no hello"))
+        #expect(chat.clientCount == 0)
+    }
+
     @Test("a chat client that sends garbage is told and dropped; others carry on")
     func chatGarbage() throws {
         let hosts = try TwoHosts()

@@ -79,6 +79,18 @@ struct TCPHandshakeTests {
         #expect(host.stack.counters[.tcpNoListener] == 3)
     }
 
+    @Test("SYN+FIN opens nothing")
+    func synFin() throws {
+        let host = TestHost()
+        host.introducePeer()
+        let recorder = TCPRecorder()
+        try host.stack.listenTCP(port: 80).delegate = recorder
+        host.deliver(host.tcp(40000, 80, seq: 1, flags: [.syn, .fin]))
+        #expect(host.log.take().isEmpty)
+        #expect(host.stack.tcpConnectionCount == 0)
+        #expect(host.stack.counters[.tcpInvalidInState] == 1)
+    }
+
     @Test("SYN-ACK is retransmitted with backoff, and the half-open connection given up")
     func synAckRetransmission() throws {
         let host = TestHost()

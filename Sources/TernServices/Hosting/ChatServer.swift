@@ -8,11 +8,14 @@ public final class ChatServer: TCPListenerDelegate {
         unowned let server: ChatServer
         let id: ChatClientID
         let socket: TCPConnection
+        /// When the connection was accepted (to the second of the last tick).
+        let connected: Instant
 
-        init(server: ChatServer, id: ChatClientID, socket: TCPConnection) {
+        init(server: ChatServer, id: ChatClientID, socket: TCPConnection, connected: Instant) {
             self.server = server
             self.id = id
             self.socket = socket
+            self.connected = connected
         }
 
         func connectionDidReceive(_ connection: TCPConnection) { server.readFrom(self) }
@@ -21,7 +24,12 @@ public final class ChatServer: TCPListenerDelegate {
     }
 
     public let listener: TCPListener
+    /// A client that has not said hello this long after connecting is told so and closed:
+    /// silent connections cannot fill the room.
+    public var helloTimeout: Duration = .seconds(30)
     private var room: ChatRoom
+    /// The time of the last tick.
+    private var now = Instant.zero
     private var clients: [ChatClientID: Client] = [:]
     private var nextID: UInt64 = 1
 
@@ -36,7 +44,7 @@ public final class ChatServer: TCPListenerDelegate {
 
     public func listenerHasConnections(_ listener: TCPListener) {
         while let socket = listener.accept() {
-            let client = Client(server: self, id: ChatClientID(nextID), socket: socket)
+            let client = Client(server: self, id: ChatClientID(nextID), socket: socket, connected: now)
             nextID += 1
             clients[client.id] = client
             socket.delegate = client
@@ -89,6 +97,20 @@ public final class ChatServer: TCPListenerDelegate {
             case .abort(let id):
                 clients.removeValue(forKey: id)?.socket.abort()
             }
+        }
+    }
+
+    /// Applies the hello timeout; the daemon calls it about once a second.
+    public func tick(now: Instant) {
+        self.now = now
+        for client in Array(clients.values) where room.nick(of: client.id) == nil
+            && now > client.connected + helloTimeout {
+            clients[client.id] = nil
+            perform(room.clientDisconnected(client.id))
+            let packet = ChatRoom.errorPacket("no hello within \(helloTimeout.components.seconds) seconds")
+            _ = packet.withUnsafeBytes { client.socket.send($0) }
+            client.socket.discardReceived()
+            client.socket.close()
         }
     }
 

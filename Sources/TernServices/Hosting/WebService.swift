@@ -48,6 +48,7 @@ public final class ChatService: HostedService {
     public var summary: String { "chat \(port)/tcp" }
     public func shutdown() { server.closeAll() }
     public var connectionsClosing: Int { server.connectionsClosing }
+    public func tick(now: Instant, unixTime: Int64) { server.tick(now: now) }
 }
 
 /// The word service (SPEC §3.5) as the daemon runs it.
