@@ -62,6 +62,8 @@ struct IPv4Reassembler {
     }
 
     var isEmpty: Bool { partials.isEmpty }
+    /// Datagrams being reassembled.
+    var datagramCount: Int { partials.count }
 
     /// The earliest timeout, if anything is being reassembled.
     var nextDeadline: Instant? { partials.values.lazy.map(\.expires).min() }
