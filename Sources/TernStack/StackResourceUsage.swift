@@ -69,8 +69,8 @@ extension NetworkStack {
         usage.reassemblyDatagrams = reassembler.datagramCount
         usage.reassemblyBytes = reassembler.memoryUsed
         usage.arpEntries = arp.entries.count
-        usage.arpQueuedDatagrams = arp.queuedTotal
         for entry in arp.entries.values where !entry.queue.isEmpty {
+            usage.arpQueuedDatagrams += entry.queue.count
             usage.arpLargestQueue = max(usage.arpLargestQueue, entry.queue.count)
             for datagram in entry.queue { usage.arpQueuedBytes += datagram.count }
         }
