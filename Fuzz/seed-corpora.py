@@ -283,5 +283,157 @@ def write_stack():
     print(f"stack: {count} scripts")
 
 
+# ----------------------------------------------------------------------------- http
+
+# Settings bits (Fuzz/fuzz-http/HTTPScript.swift).
+SMALL_BUFFER, SMALL_CHUNKS, SMALL_LIMITS, PEER_CLOSES, DATED = 1, 2, 4, 8, 16
+
+
+def http_input(stream, settings=PEER_CLOSES, splits=b""):
+    return bytes([settings, len(splits)]) + bytes(splits) + stream
+
+
+def get(path, version="1.1", extra=""):
+    host = "Host: 10.0.0.2\r\n" if version == "1.1" else ""
+    return f"GET {path} HTTP/{version}\r\n{host}{extra}\r\n".encode()
+
+
+def http_streams():
+    s = {}
+    s["curl"] = http_input(b"GET / HTTP/1.1\r\nHost: 10.0.0.2\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\r\n")
+    s["wget"] = http_input(b"GET /a.txt HTTP/1.1\r\nUser-Agent: Wget/1.21.4\r\nAccept: */*\r\n"
+                           b"Accept-Encoding: identity\r\nHost: 10.0.0.2\r\nConnection: Keep-Alive\r\n\r\n",
+                           settings=PEER_CLOSES | DATED)
+    s["wrk-pipelined"] = http_input(b"GET /index.html HTTP/1.1\r\nHost: 10.0.0.2:80\r\n\r\n" * 12,
+                                    settings=PEER_CLOSES | SMALL_BUFFER, splits=[0x05, 0x88, 0x3F, 0x41, 0x80])
+    s["http10-big-file"] = http_input(get("/big.bin", "1.0"), settings=PEER_CLOSES | SMALL_CHUNKS, splits=[0x01, 0x22])
+    s["head-and-get"] = http_input(b"HEAD /big.bin HTTP/1.1\r\nHost: x\r\n\r\n" + get("/sub/b.css")
+                                   + get("/empty.txt", extra="Connection: close\r\n"))
+    s["chunked-upload"] = http_input(b"POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     b"5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n" + get("/a.txt"),
+                                     splits=[0x02, 0x47])
+    s["content-length-body"] = http_input(b"PUT /x HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world"
+                                          + get("/sub/", extra="Connection: close\r\n"))
+    paths = ["/../secret.txt", "/%2e%2e/secret.txt", "/escape", "/escape-dir/secret.txt", "/absolute-escape",
+             "/inside", "/sub", "/nodir/", "/pipe", "//etc/passwd", "/sp%20ace.txt", "/100%25.txt", "/a.txt?x=1",
+             "http://host/a.txt", "/a.txt#frag", "/%00", "/%2F..%2Fsecret.txt", "/escape-dir/www/a.txt",
+             "/sub/../a.txt", "/.", "/%", "/index.html/"]
+    s["traversal"] = http_input(b"".join(get(p) for p in paths), settings=PEER_CLOSES | SMALL_LIMITS)
+    s["methods"] = http_input(b"".join(f"{m} /a.txt HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+                                       for m in ["OPTIONS", "DELETE", "TRACE", "BREW", "get", "PATCH"])
+                              + b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n")
+    s["bad-version"] = http_input(b"GET / HTTP/2.0\r\nHost: x\r\n\r\n")
+    s["http09"] = http_input(b"GET /\r\n\r\n")
+    s["no-host"] = http_input(b"GET / HTTP/1.1\r\n\r\n")
+    s["two-hosts"] = http_input(b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+    s["conflicting-lengths"] = http_input(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1, 2\r\n\r\nxy")
+    s["te-and-cl"] = http_input(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n"
+                                b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    s["bare-lf"] = http_input(b"\n\nGET /a.txt HTTP/1.1\nHost: a\n\nGET /sub/ HTTP/1.1\nHost: a\n\n")
+    s["obs-fold"] = http_input(b"GET / HTTP/1.1\r\nHost: a\r\nX-Long: one\r\n two\r\n\r\n")
+    s["huge-header"] = http_input(b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"z" * 3000 + b"\r\n\r\n",
+                                  settings=PEER_CLOSES | SMALL_LIMITS)
+    s["bad-chunk"] = http_input(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                b"zz\r\nhello\r\n")
+    s["slow-reader"] = http_input(get("/big.bin") * 4, settings=PEER_CLOSES | SMALL_BUFFER | SMALL_CHUNKS,
+                                  splits=[0x80, 0x80, 0x81, 0x80, 0x02])
+    s["slowloris-timeout"] = http_input(b"GET /a.txt HTTP/1.1\r\nHost: a\r\nX: ", splits=[0x03, 0xFF])
+    s["timeout-mid-response"] = http_input(get("/big.bin") + get("/a.txt"), settings=SMALL_CHUNKS,
+                                           splits=[0x3F, 0x81, 0xFF])
+    s["reset-mid-stream"] = http_input(get("/big.bin") + b"GET /a.t", settings=SMALL_CHUNKS, splits=[0x10, 0x05])
+    return s
+
+
+def write_http():
+    out = fresh("http")
+    streams = http_streams()
+    for name, data in streams.items():
+        (out / name).write_bytes(data)
+    print(f"http: {len(streams)} streams")
+
+
+# ----------------------------------------------------------------------------- chat
+
+# Settings bits (Fuzz/fuzz-chat/ChatScript.swift).
+FEW_CLIENTS, SMALL_BACKLOG, SMALL_PACKETS, SHORT_NICKS, EAGER = 1, 2, 4, 8, 16
+HELLO, CHAT, ME, PRIVATE, WHO, JOIN, UNKNOWN, RAW_JSON = range(8)
+
+
+def connect(client):
+    return bytes([client])
+
+
+def raw(client, data):
+    return bytes([client | 1 << 3, len(data)]) + data
+
+
+def packet(client, kind, text=b"", split=255):
+    return bytes([client | 2 << 3, kind, split, len(text)]) + text
+
+
+def read(client, eights):
+    return bytes([client | 3 << 3, eights])
+
+
+def read_all(client):
+    return bytes([client | 4 << 3])
+
+
+def leave(client):
+    return bytes([client | 5 << 3])
+
+
+def framed(text):
+    return struct.pack("!H", len(text)) + text
+
+
+def chat_sessions():
+    s = {}
+    hello_all = connect(0) + connect(1) + connect(2) + packet(0, HELLO, b"alice") + packet(1, HELLO, b"bob", split=3) \
+        + packet(2, HELLO, b"carol", split=0)
+    talk = packet(0, CHAT, b"hi all") + packet(1, ME, b"waves") + packet(2, PRIVATE, bytes([0]) + b"psst alice") \
+        + packet(1, WHO) + packet(0, CHAT, "h\u00e9llo \U0001F600".encode(), split=9)
+    s["session-eager"] = bytes([EAGER]) + hello_all + talk + leave(1) + packet(0, CHAT, b"bye")
+    s["session-partial-reads"] = bytes([0]) + hello_all + talk + read(0, 3) + read(1, 1) + read(2, 200) \
+        + leave(2) + read_all(0) + read_all(1)
+    s["raw-frames"] = bytes([EAGER]) + connect(3) + raw(3, framed(b'{"type":"hello","nick":"dave"}')[:7]) \
+        + raw(3, framed(b'{"type":"hello","nick":"dave"}')[7:] + framed(b'{"type":"chat","message":"x"}')) \
+        + raw(3, framed(b'{"message":"y","type":"chat","extra":[1,2,{"a":null}]}'))
+    s["chat-before-hello"] = bytes([EAGER]) + connect(0) + packet(0, CHAT, b"too early")
+    s["second-hello"] = bytes([EAGER]) + connect(0) + packet(0, HELLO, b"eve") + packet(0, HELLO, b"eve2")
+    s["zero-length"] = bytes([EAGER]) + connect(0) + packet(0, HELLO, b"zed") + raw(0, b"\x00\x00")
+    s["invalid-utf8"] = bytes([EAGER]) + connect(0) + raw(0, framed(b'{"type":"hello","nick":"\xff\xfe"}'))
+    s["invalid-json"] = bytes([EAGER]) + connect(0) + connect(1) + packet(1, HELLO, b"ok") \
+        + raw(0, framed(b'{"type":"hello",'))
+    s["unknown-and-join"] = bytes([EAGER]) + connect(0) + packet(0, HELLO, b"u") + packet(0, UNKNOWN, b"dance") \
+        + connect(1) + packet(1, HELLO, b"v") + packet(1, JOIN, b"v")
+    s["too-long"] = bytes([EAGER | SMALL_PACKETS | SHORT_NICKS]) + connect(0) + packet(0, HELLO, b"abcdefgh") \
+        + connect(1) + packet(1, HELLO, b"ab") + packet(1, CHAT, b"m" * 80) + raw(1, b"\xff\xff")
+    s["bad-nicks"] = bytes([EAGER]) + connect(0) + packet(0, HELLO, b"two words") + connect(1) \
+        + packet(1, HELLO, b"") + connect(2) + packet(2, HELLO, b"ctl\x07") + connect(3) + packet(3, HELLO, b"dup") \
+        + connect(4) + packet(4, HELLO, b"dup")
+    s["slow-reader"] = bytes([SMALL_BACKLOG]) + connect(0) + connect(1) + packet(0, HELLO, b"fast") \
+        + packet(1, HELLO, b"slow") + read_all(0) + b"".join(packet(0, CHAT, b"spam " * 10) + read_all(0)
+                                                             for _ in range(8)) + read_all(1)
+    s["full-room"] = bytes([FEW_CLIENTS | EAGER]) + b"".join(connect(c) for c in range(5)) \
+        + packet(4, HELLO, b"late") + leave(0) + connect(4) + packet(4, HELLO, b"late")
+    texts = [b'[1,-0,1e300,0.5,-2.5e-3,true,false,null]', b'{"a":{"b":[[[]]]},"c":"\\u00e9\\ud83d\\ude00"}',
+             b'"\\u0000\\n\\t\\"\\\\"', b'{"type":"who"}', b'{"type":"users","nicks":["a","b"]}',
+             b'{"type":"private","to":"x","message":"m","from":"y"}', b'{"a":1,"a":2}', b'  {"type" : "chat" , "message" : "s" } ']
+    s["json-shapes"] = bytes([EAGER]) + connect(0) + packet(0, HELLO, b"j") + b"".join(
+        connect(1) + packet(1, HELLO, b"k") + packet(1, RAW_JSON, t) for t in texts)
+    return s
+
+
+def write_chat():
+    out = fresh("chat")
+    sessions = chat_sessions()
+    for name, data in sessions.items():
+        (out / name).write_bytes(data)
+    print(f"chat: {len(sessions)} sessions")
+
+
 if __name__ == "__main__":
     write_stack()
+    write_http()
+    write_chat()
