@@ -364,8 +364,11 @@ extension TCPConnection {
             layer.needsOutput(self)
         }
 
-        // Window update, from the newest segment only (SND.WL1/WL2).
-        if sendWL1 < segment.sequence || (sendWL1 == segment.sequence && sendWL2 <= ack) {
+        // Window update, from the newest segment only (SND.WL1/WL2), and never from an
+        // acknowledgment below SND.UNA: its window is measured from an older left edge, and
+        // taken from SND.UNA it would reach past anything the peer offered (RFC 9293 §3.10.7.4).
+        if ack >= sendUnacknowledged
+            && (sendWL1 < segment.sequence || (sendWL1 == segment.sequence && sendWL2 <= ack)) {
             let opened = segmentWindow > sendWindow
             sendWindow = segmentWindow
             maxSendWindow = max(maxSendWindow, segmentWindow)

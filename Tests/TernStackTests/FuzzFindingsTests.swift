@@ -1,0 +1,37 @@
+import Testing
+@testable import TernStack
+import TernWire
+
+/// Inputs the fuzz-stack target found, replayed as tests (see docs/fuzzing.md).
+@Suite("Fuzz findings")
+struct FuzzFindingsTests {
+    /// A segment with a newer sequence number but an acknowledgment below SND.UNA used to
+    /// update the send window, measured from SND.UNA: the window then reached past every
+    /// edge the peer had offered, and data went out beyond it. RFC 9293 §3.10.7.4 takes a
+    /// window only from a segment with SND.UNA ≤ SEG.ACK.
+    @Test("an old acknowledgment with a newer sequence number does not move the window edge")
+    func oldAcknowledgmentDoesNotUpdateWindow() throws {
+        var c = try Established(synOptions: TCPOptions(maximumSegmentSize: 536), window: 1072)
+        let start = c.ourNext
+        c.connection.noDelay = true
+        let queued = [UInt8](repeating: 0x61, count: 2048).withUnsafeBytes { c.connection.send($0) }
+        #expect(queued == 2048)
+        c.host.advance(by: .milliseconds(1))
+        #expect(c.sentData().map(\.payload.count) == [536, 536], "two segments fill the 1072-byte window")
+
+        c.peerAcks(start &+ 1072, window: 536)
+        #expect(c.sentData().map(\.payload.count) == [536])
+
+        // Acknowledges less than already acknowledged, from one byte further on, with a
+        // window whose edge (start + 536 + 1100) lies below all but 28 bytes of what is sent.
+        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence &+ 1, ack: start &+ 536, flags: .ack,
+                                  window: 1100))
+        c.host.advance(by: .milliseconds(1))
+        let furthestOffered = start &+ 536 &+ 1100
+        for segment in c.sentData() {
+            let end = segment.sequence &+ UInt32(segment.payload.count)
+            #expect(Int32(bitPattern: end &- furthestOffered) <= 0,
+                    "data up to \(end &- start) sent; the peer offered up to \(furthestOffered &- start)")
+        }
+    }
+}
