@@ -1,3 +1,5 @@
+import Glibc
+
 /// Stops the process when an invariant fails: libFuzzer reports the trap as a crash and saves
 /// the input, and the message names the invariant.
 public func require(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
@@ -18,3 +20,16 @@ public func sink(_ value: Int) {
 }
 
 nonisolated(unsafe) private var sinkValue = 0
+
+/// Writes a line to standard output at once, unbuffered, so a trace is complete up to the
+/// point where an invariant stops the process.
+public func traceLine(_ line: String) {
+    var bytes = Array(line.utf8)
+    bytes.append(10)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + offset, $0.count - offset) }
+        if n <= 0 { return }
+        offset += n
+    }
+}

@@ -73,7 +73,7 @@ struct ChatSimulation {
         require(total == taken.count, "drainOutput reported \(total) bytes, the client took \(taken.count)")
         clients[slot].unread += taken
         let packets = ServerPacketCheck.consume(&clients[slot].unread, limits: limits)
-        if ChatSimulation.trace { for packet in packets { print("client \(slot) reads \(packet)") } }
+        if ChatSimulation.trace { for packet in packets { traceLine("client \(slot) reads \(packet)") } }
         if room.unsentByteCount(for: id) == 0 {
             require(clients[slot].unread.isEmpty,
                     "a client read everything queued and holds \(clients[slot].unread.count) bytes of a partial packet")
@@ -92,7 +92,7 @@ struct ChatSimulation {
 
     private mutating func perform(_ actions: [ChatRoomAction]) {
         for action in actions {
-            if ChatSimulation.trace { print("action \(action)") }
+            if ChatSimulation.trace { traceLine("action \(action)") }
             switch action {
             case .flush(let id):
                 require(room.isConnected(id), "flush for \(id), which the room does not hold")

@@ -43,8 +43,8 @@ enum HTTPScript {
         var session = HTTPSession(connection: server.makeConnection(), configuration: configuration)
         session.run(stream: stream, splits: splits, peerCloses: settings & 8 != 0)
         if trace {
-            print(String(decoding: session.output.map { $0 == 13 ? UInt8(ascii: "~") : $0 }.filter { $0 < 128 }, as: UTF8.self))
-            for entry in session.log { print("log: \(entry)") }
+            traceLine(String(decoding: session.output.map { $0 == 13 ? UInt8(ascii: "~") : $0 }.filter { $0 < 128 }, as: UTF8.self))
+            for entry in session.log { traceLine("log: \(entry)") }
         }
         ResponseStreamCheck.check(session.output, log: session.log, dated: settings & 16 != 0,
                                   served: WebRootFixture.shared.servedContents)

@@ -4,6 +4,8 @@ import TernWire
 
 /// A TCP segment the engine sent, as the scripts need it.
 struct SentSegment {
+    var header: TCPHeader
+    var payloadLength: Int
     var remote: IPv4Address
     var remotePort: UInt16
     var localPort: UInt16
@@ -78,7 +80,7 @@ final class OutputChecker {
             if flags.contains(.fin) { end &+= 1 }
             let datagramStart = EthernetHeader.size
             let prefixEnd = min(frame.count, datagramStart + header.headerLength + 28)
-            return SentSegment(remote: header.destination, remotePort: tcp.destinationPort, localPort: tcp.sourcePort,
+            return SentSegment(header: tcp, payloadLength: payloadLength, remote: header.destination, remotePort: tcp.destinationPort, localPort: tcp.sourcePort,
                                end: end, acknowledgment: flags.contains(.ack) ? tcp.acknowledgmentNumber.rawValue : nil,
                                timestamp: options.timestamps?.value,
                                datagramPrefix: Array(frame[datagramStart..<prefixEnd]))

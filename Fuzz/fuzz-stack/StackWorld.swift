@@ -52,6 +52,7 @@ final class StackWorld {
     /// What the engine last sent on each 4-tuple (few, so a list: its order is the script's).
     private(set) var views: [PeerView] = []
     private var nextIdentification: UInt16 = 1
+    private var windows = WindowCheck()
 
     init(configuration: StackConfiguration) {
         self.configuration = configuration
@@ -79,7 +80,8 @@ final class StackWorld {
     /// Delivers one frame, then polls (as the daemon does after each batch).
     func deliver(_ frame: [UInt8]?) {
         guard let frame else { return }
-        if StackWorld.trace { print("\(now) in  \(describe(frame))") }
+        if StackWorld.trace { traceLine("\(now) in  \(describe(frame))") }
+        windows.peerSent(frame)
         frame.withUnsafeBytes { stack.receive(frame: $0, now: now) }
         poll()
     }
@@ -124,7 +126,7 @@ final class StackWorld {
         let frames = outbox.frames
         outbox.frames.removeAll(keepingCapacity: true)
         for frame in frames {
-            if StackWorld.trace { print("\(now) out \(describe(frame))") }
+            if StackWorld.trace { traceLine("\(now) out \(describe(frame))") }
             if let learned = output.check(frame) { learn(learned) }
         }
         output.finishStep()
@@ -146,6 +148,7 @@ final class StackWorld {
     // MARK: - What the engine sent
 
     private func learn(_ segment: SentSegment) {
+        windows.engineSent(segment.header, to: segment.remote, payloadLength: segment.payloadLength)
         if let i = views.firstIndex(where: {
             $0.remote == segment.remote && $0.remotePort == segment.remotePort && $0.localPort == segment.localPort
         }) {
