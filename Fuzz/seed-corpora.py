@@ -95,6 +95,10 @@ def icmp_error(kind, connection=0, mtu=0, quote=28):
     return bytes([6, kind, connection]) + struct.pack("<H", mtu) + bytes([quote])
 
 
+def fragment(selector, identification, offset8, length8):
+    return bytes([7, selector, identification]) + struct.pack("<H", offset8) + bytes([length8])
+
+
 def checksum(data):
     if len(data) % 2:
         data += b"\0"
@@ -208,6 +212,16 @@ def stack_sessions():
         + frame_record(0, arp(1, [10, 0, 0, 2], [10, 0, 0, 2])) + datagram(0x0A, 1) + datagram(0x0A, 2) \
         + datagram(0x0A, 3) + frame_record(PATCH_ETH | PATCH_IP, arp(2, [0, 0, 0, 0], [0, 0, 0, 0]), peer=1) \
         + advance(4000)
+    s["old-ack-window"] = bytes([0]) + segment(0, SYN, seq=1000, absolute=True, mss=536) \
+        + segment(0, ACK, window=1072) + app(7, 0, 1) + app(0, 0, 64) + advance(1) + segment(0, ACK, window=536) \
+        + advance(1) + segment(0, ACK, seq=1, ack=-1072, window=1100) + advance(1)
+    more = 4
+    s["fragments-reassembly"] = bytes([4]) + fragment(more, 1, 0, 10) + fragment(0, 1, 10, 3) \
+        + fragment(more | 1 << 3, 2, 0, 4) + fragment(0 | 1 << 3, 2, 8, 1) + fragment(more | 1 << 3, 2, 4, 4) \
+        + fragment(more, 3, 0, 20) + fragment(more, 4, 0, 20) + fragment(more, 5, 0, 20) \
+        + fragment(more, 6, 0, 4) + fragment(more, 6, 2, 4) + fragment(more, 6, 0, 4) + advance(31000)
+    s["udp-broadcasts"] = bytes([1]) + datagram(0x40, 4) + datagram(0x80, 100) + datagram(0x41, 1) \
+        + fragment(0x20, 9, 0, 1)
     return s
 
 

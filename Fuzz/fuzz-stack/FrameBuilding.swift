@@ -52,14 +52,17 @@ enum FrameBuilding {
     /// An Ethernet frame holding an IPv4 datagram from `source` to us, with valid lengths and
     /// header checksum; the transport checksum is the caller's.
     static func ipv4Frame(from source: IPv4Address, to destination: IPv4Address = StackCast.hostIP,
-                          protocol proto: IPProtocol, transport: [UInt8], identification: UInt16) -> [UInt8] {
+                          protocol proto: IPProtocol, transport: [UInt8], identification: UInt16,
+                          flagsAndOffset: UInt16 = 0) -> [UInt8] {
         var frame = [UInt8](repeating: 0, count: ethernetSize + IPv4Header.minimumSize)
-        put(StackCast.hostMAC, into: &frame, at: 0)
+        let broadcast = destination == StackCast.subnet.broadcast || destination.isLimitedBroadcast
+        put(broadcast ? MACAddress.broadcast : StackCast.hostMAC, into: &frame, at: 0)
         put(StackCast.mac(for: source), into: &frame, at: 6)
         put16(0x0800, into: &frame, at: 12)
         frame[14] = 0x45
         put16(UInt16(clamping: IPv4Header.minimumSize + transport.count), into: &frame, at: 16)
         put16(identification, into: &frame, at: 18)
+        put16(flagsAndOffset, into: &frame, at: 20)
         frame[22] = 64
         frame[23] = proto.rawValue
         put(source, into: &frame, at: 26)

@@ -186,15 +186,17 @@ final class StackWorld {
 
     func sendDatagram(selector: UInt8, size: Int) {
         let payload = patternBytes(count: size, seed: selector)
-        let peer = StackCast.peers[Int(selector >> 1) & 3]
+        var destination = StackCast.peers[Int(selector >> 1) & 3].ip
+        if selector & 0x40 != 0 { destination = StackCast.subnet.broadcast }
+        if selector & 0x80 != 0 { destination = .broadcast }
         let port = StackCast.datagramPorts[Int(selector >> 3) & 3]
         payload.withUnsafeBytes { bytes in
             if selector & 0x20 != 0, let udpClient {
                 try? udpClient.send(bytes)
             } else if selector & 1 != 0, let udpClient {
-                try? udpClient.send(bytes, to: peer.ip, port: port)
+                try? udpClient.send(bytes, to: destination, port: port)
             } else {
-                try? udpEcho?.socket.send(bytes, to: peer.ip, port: port)
+                try? udpEcho?.socket.send(bytes, to: destination, port: port)
             }
         }
         _ = udpClient?.takeError()
