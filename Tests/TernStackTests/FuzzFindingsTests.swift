@@ -34,4 +34,37 @@ struct FuzzFindingsTests {
                     "data up to \(end &- start) sent; the peer offered up to \(furthestOffered &- start)")
         }
     }
+
+    /// An acknowledgment that advanced SND.UNA but came with a sequence number below SND.WL1
+    /// (the peer's handshake ACK had claimed a later one) left the old window in place,
+    /// measured from the new SND.UNA: again the edge reached past every offer. As Linux does,
+    /// an acknowledgment that advances SND.UNA now always brings its window along.
+    @Test("an acknowledgment that advances SND.UNA brings its window even with an older sequence number")
+    func advancingAcknowledgmentUpdatesWindow() throws {
+        let host = TestHost()
+        host.introducePeer()
+        let recorder = TCPRecorder()
+        try host.stack.listenTCP(port: 80).delegate = recorder
+        host.deliver(host.tcp(40000, 80, seq: 1000, flags: .syn, options: TCPOptions(maximumSegmentSize: 536)))
+        let synAck = try #require(host.log.take().first?.tcp)
+        let start = synAck.header.sequenceNumber.rawValue &+ 1
+        // The handshake's ACK claims sequence 1038, 37 bytes into our window, with no data.
+        host.deliver(host.tcp(40000, 80, seq: 1038, ack: start, flags: .ack, window: 1072))
+        let connection = try #require(recorder.accepted.first)
+        connection.noDelay = true
+        let queued = [UInt8](repeating: 0x62, count: 2048).withUnsafeBytes { connection.send($0) }
+        #expect(queued == 2048)
+        host.advance(by: .milliseconds(1))
+        #expect(host.log.take().compactMap { $0.tcp?.payloadLength } == [536, 536])
+
+        host.deliver(host.tcp(40000, 80, seq: 1001, ack: start &+ 1072, flags: .ack, window: 536))
+        host.advance(by: .milliseconds(1))
+        let furthestOffered = start &+ 1072 &+ 536
+        for frame in host.log.take() {
+            guard let tcp = frame.tcp, tcp.payloadLength > 0 else { continue }
+            let end = tcp.header.sequenceNumber.rawValue &+ UInt32(tcp.payloadLength)
+            #expect(Int32(bitPattern: end &- furthestOffered) <= 0,
+                    "data up to \(end &- start) sent; the peer offered up to \(furthestOffered &- start)")
+        }
+    }
 }
