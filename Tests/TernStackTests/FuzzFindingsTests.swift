@@ -67,4 +67,20 @@ struct FuzzFindingsTests {
                     "data up to \(end &- start) sent; the peer offered up to \(furthestOffered &- start)")
         }
     }
+
+    /// The memory check for a fragment counted its data but not the first fragment's header,
+    /// which is kept for ICMP quotes: a first fragment arriving last could push reassembly
+    /// past its bound by up to 60 bytes per datagram.
+    @Test("the first fragment's header counts against the reassembly memory bound")
+    func reassemblyCountsTheFirstHeader() {
+        let host = TestHost { $0.ipv4.reassemblyMemory = 100 }
+        host.introducePeer()
+        host.deliver(host.fromPeer(.udp, [UInt8](repeating: 1, count: 80), identification: 7, flags: .moreFragments,
+                                   fragmentOffset: 1))
+        #expect(host.stack.resourceUsage.reassemblyBytes == 88, "80 bytes at offset 8, the 8 before them reserved")
+        host.deliver(host.fromPeer(.udp, [UInt8](repeating: 2, count: 8), identification: 7, flags: .moreFragments))
+        let usage = host.stack.resourceUsage
+        #expect(usage.reassemblyBytes <= 100, "\(usage.reassemblyBytes) bytes held, bound 100")
+        #expect(host.stack.counters[.reassemblyNoMemory] == 1)
+    }
 }
