@@ -10,12 +10,14 @@
                         wget and wrk send them, pipelined, chunked, and hostile ones;
     Fuzz/corpus/chat/   chat sessions (format: Fuzz/fuzz-chat/ChatScript.swift), good and bad.
 
+Files named finding-* are inputs the fuzzers once failed on, kept as seeds; this script
+leaves them alone.
+
 Standard library only. Run it again after changing a format; it replaces what it wrote.
 
     python3 Fuzz/seed-corpora.py
 """
 import pathlib
-import shutil
 import struct
 
 root = pathlib.Path(__file__).resolve().parent.parent
@@ -24,10 +26,13 @@ golden = root / "Tests" / "TernWireTests" / "Golden"
 
 
 def fresh(name):
+    """Empties a corpus directory of what this script wrote; inputs the fuzzers found
+    (finding-*, kept as regression seeds) stay."""
     directory = corpus / name
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.iterdir():
+        if not path.name.startswith("finding-"):
+            path.unlink()
     return directory
 
 
