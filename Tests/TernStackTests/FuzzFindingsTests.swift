@@ -11,7 +11,7 @@ struct FuzzFindingsTests {
     /// window only from a segment with SND.UNA ≤ SEG.ACK.
     @Test("an old acknowledgment with a newer sequence number does not move the window edge")
     func oldAcknowledgmentDoesNotUpdateWindow() throws {
-        var c = try Established(synOptions: TCPOptions(maximumSegmentSize: 536), window: 1072)
+        let c = try Established(synOptions: TCPOptions(maximumSegmentSize: 536), window: 1072)
         let start = c.ourNext
         c.connection.noDelay = true
         let queued = [UInt8](repeating: 0x61, count: 2048).withUnsafeBytes { c.connection.send($0) }
