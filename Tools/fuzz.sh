@@ -105,3 +105,6 @@ if [[ ${#failed[@]} -gt 0 ]]; then
     echo "fuzz.sh: failed: ${failed[*]}" >&2
     exit 1
 fi
+if [[ ${#targets[@]} -gt 1 ]]; then
+    echo "fuzz.sh: all ${#targets[@]} targets ran $seconds s each without a failure"
+fi
