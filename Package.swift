@@ -71,6 +71,13 @@ let package = Package(
         // Fuzz targets: Tools/fuzz.sh builds them with libFuzzer and AddressSanitizer; a plain
         // build makes a tool that replays saved inputs.
         .executableTarget(name: "fuzz-wire", dependencies: ["TernWire"], path: "Fuzz/fuzz-wire", swiftSettings: strict),
+        .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: strict),
+        .executableTarget(name: "fuzz-stack", dependencies: ["FuzzSupport", "TernStack", "TernWire"], path: "Fuzz/fuzz-stack",
+                          swiftSettings: strict),
+        .executableTarget(name: "fuzz-http", dependencies: ["FuzzSupport", "TernServices"], path: "Fuzz/fuzz-http",
+                          swiftSettings: strict),
+        .executableTarget(name: "fuzz-chat", dependencies: ["FuzzSupport", "TernServices"], path: "Fuzz/fuzz-chat",
+                          swiftSettings: strict),
 
         .testTarget(name: "TernWireTests", dependencies: ["TernWire"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink"], swiftSettings: strict),

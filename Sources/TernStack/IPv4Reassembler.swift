@@ -71,6 +71,8 @@ public struct IPv4Reassembler {
     }
 
     var isEmpty: Bool { partials.isEmpty }
+    /// Datagrams being reassembled.
+    var datagramCount: Int { partials.count }
 
     /// How many incomplete datagrams were evicted since the last call (each one a drop).
     mutating func takeEvictions() -> Int {
@@ -115,13 +117,15 @@ public struct IPv4Reassembler {
             return .dropped(.reassemblyOverlap)
         }
 
+        // The first fragment's header is kept too (for ICMP quotes), and counts like data.
+        let keepsHeader = start == 0 && partial.firstHeader == nil
         switch Self.placement(of: start..<end, in: partial.received, data: partial.data, payload: payload) {
         case .overlap:
             return .dropped(.reassemblyOverlap)
         case .duplicate:
             break
         case .new(let index):
-            let growth = max(0, end - partial.data.count)
+            let growth = max(0, end - partial.data.count) + (keepsHeader ? headerBytes.count : 0)
             guard memoryUsed + partial.cost + growth <= configuration.reassemblyMemory else {
                 return .dropped(.reassemblyNoMemory)
             }
@@ -134,7 +138,7 @@ public struct IPv4Reassembler {
             Self.insert(start..<end, into: &partial.received, at: index)
         }
 
-        if start == 0 && partial.firstHeader == nil {
+        if keepsHeader {
             partial.firstHeader = header
             partial.firstHeaderBytes = Array(headerBytes)
         }

@@ -309,6 +309,7 @@ extension TCPConnection {
     /// not be processed further.
     private func acknowledgmentArrives(_ segment: IncomingSegment) -> Bool {
         let ack = segment.acknowledgment
+        let advancesLeftEdge = ack > sendUnacknowledged
         if ack > sendMax {
             // Acknowledges something never sent.
             layer.drop(.tcpBadACK)
@@ -387,8 +388,13 @@ extension TCPConnection {
             layer.needsOutput(self)
         }
 
-        // Window update, from the newest segment only (SND.WL1/WL2).
-        if sendWL1 < segment.sequence || (sendWL1 == segment.sequence && sendWL2 <= ack) {
+        // Window update (RFC 9293 §3.10.7.4): from the newest segment (SND.WL1/WL2), and as
+        // in Linux from any acknowledgment that moves SND.UNA, so that SND.UNA never moves
+        // without the window that goes with it; never from an acknowledgment below SND.UNA.
+        // Either way the edge SND.UNA + SND.WND is one the peer offered, whatever it does
+        // with its sequence numbers.
+        if ack >= sendUnacknowledged
+            && (advancesLeftEdge || sendWL1 < segment.sequence || (sendWL1 == segment.sequence && sendWL2 <= ack)) {
             let opened = segmentWindow > sendWindow
             sendWindow = segmentWindow
             maxSendWindow = max(maxSendWindow, segmentWindow)

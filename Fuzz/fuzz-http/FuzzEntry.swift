@@ -1,0 +1,9 @@
+// The web server fuzz target. Tools/fuzz.sh builds it with libFuzzer and AddressSanitizer
+// (`-DFUZZING`): libFuzzer then supplies `main` and calls this function with every input
+// (HTTPScript). A plain build adds the replay driver of Replay.swift instead.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzHTTPInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    HTTPScript.run(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}

@@ -1,0 +1,87 @@
+import FuzzSupport
+import TernStack
+import TernWire
+
+/// Flow control from the sender's side (SPEC §2: the sender never exceeds the peer's
+/// window): no data byte the engine sends lies beyond the furthest right edge (acknowledgment
+/// plus scaled window) that any segment from the peer offered on that connection.
+///
+/// Conservative where it must guess: the scale is the largest the peer ever asked for on the
+/// 4-tuple, every offered edge counts (even from segments the engine rightly ignores), and
+/// only acknowledgments within 2^30 below what the engine has sent are believed, so that
+/// sequence comparisons stay meaningful. TCP in IPv4 fragments (which the check does not
+/// reassemble) turns the check off for the rest of the script.
+struct WindowCheck {
+    private struct Connection {
+        let remote: IPv4Address
+        let remotePort: UInt16
+        let localPort: UInt16
+        var scale: UInt8 = 0
+        /// The engine's initial sequence number: a new one means a new connection.
+        var initialSequence: UInt32?
+        var highestSent: UInt32?
+        var edge: UInt32?
+    }
+
+    private var connections: [Connection] = []
+    private var disabled = false
+
+    /// Learns the window a delivered frame offers, if it is a TCP segment to us.
+    mutating func peerSent(_ frame: [UInt8]) {
+        guard !disabled, let parsed = try? ParsedFrame.parse(frame),
+              case .ipv4(let ip, let headerValid, let transport) = parsed.network,
+              headerValid, ip.destination == StackCast.hostIP else { return }
+        if ip.isFragment {
+            if ip.protocol == .tcp { disabled = true }
+            return
+        }
+        guard case .tcp(let tcp, let options, let valid, _) = transport, valid else { return }
+        let index = find(ip.source, tcp.sourcePort, tcp.destinationPort)
+        let flags = tcp.flags
+        if flags.contains(.syn), let shift = options.windowScale {
+            connections[index].scale = max(connections[index].scale, min(shift, 14))
+        }
+        guard flags.contains(.ack), !flags.contains(.rst), let highest = connections[index].highestSent else { return }
+        let ack = tcp.acknowledgmentNumber.rawValue
+        guard highest &- ack <= 1 << 30 else { return }
+        let shift = flags.contains(.syn) ? 0 : connections[index].scale
+        let edge = ack &+ UInt32(tcp.window) << UInt32(shift)
+        if let current = connections[index].edge, Int32(bitPattern: edge &- current) <= 0 { return }
+        connections[index].edge = edge
+    }
+
+    /// Checks a segment the engine sent against the peer's furthest offered edge.
+    mutating func engineSent(_ tcp: TCPHeader, to remote: IPv4Address, payloadLength: Int) {
+        guard !disabled else { return }
+        let index = find(remote, tcp.destinationPort, tcp.sourcePort)
+        let sequence = tcp.sequenceNumber.rawValue
+        if tcp.flags.contains(.syn) {
+            if connections[index].initialSequence != sequence {
+                connections[index].initialSequence = sequence
+                connections[index].edge = nil
+                connections[index].highestSent = sequence &+ 1
+            }
+            return
+        }
+        guard !tcp.flags.contains(.rst) else { return }
+        let end = sequence &+ UInt32(payloadLength)
+        if payloadLength > 0, let edge = connections[index].edge {
+            require(Int32(bitPattern: end &- edge) <= 0,
+                    "data up to \(end) sent to \(remote):\(tcp.destinationPort), beyond the peer's window edge \(edge)")
+        }
+        let reach = end &+ (tcp.flags.contains(.fin) ? 1 : 0)
+        if let highest = connections[index].highestSent {
+            if Int32(bitPattern: reach &- highest) > 0 { connections[index].highestSent = reach }
+        }
+    }
+
+    private mutating func find(_ remote: IPv4Address, _ remotePort: UInt16, _ localPort: UInt16) -> Int {
+        if let i = connections.firstIndex(where: {
+            $0.remote == remote && $0.remotePort == remotePort && $0.localPort == localPort
+        }) {
+            return i
+        }
+        connections.append(Connection(remote: remote, remotePort: remotePort, localPort: localPort))
+        return connections.count - 1
+    }
+}
