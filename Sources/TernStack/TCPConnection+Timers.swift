@@ -46,11 +46,11 @@ extension TCPConnection {
         var timeout = rtt.timeout
         timerMode = .retransmission
         if sackEnabled && !probeSent && !congestion.inRecovery && state.isSynchronized, let srtt = rtt.smoothed {
-            // PTO = 2·SRTT, at least 2 ms (a host on a virtual link has round trips of tens
+            // PTO = 2·SRTT, at least 1 ms (a host on a virtual link has round trips of tens
             // of microseconds; Linux's 10 ms floor would leave the link idle for hundreds of
             // them). With one segment in flight the peer may be holding a delayed ACK, so
             // allow for that too.
-            var probe = max(2 * srtt, 2_000_000)
+            var probe = max(2 * srtt, 1_000_000)
             if sendMax - sendUnacknowledged <= sendMSS {
                 probe += layer.delayedACKNanoseconds + 10_000_000
             }
