@@ -34,6 +34,8 @@ struct DaemonConfiguration {
     let listenBacklog: Int
     /// Open a TAP with offloads (TCP segmentation and checksums left to the other side).
     let offloads: Bool
+    /// Microseconds the event loop spins on the device after traffic before sleeping.
+    let busyPollMicroseconds: Int
     let synQueue: Int
     let tcpSendBuffer: Int
     let tcpReceiveBuffer: Int
@@ -201,6 +203,7 @@ struct DaemonConfiguration {
         }
 
         offloads = !options.noOffload
+        busyPollMicroseconds = try DaemonConfiguration.check(options.busyPoll, flag: "--busy-poll", in: 0...10_000)
         maxConnections = try DaemonConfiguration.check(options.maxConnections, flag: "--max-connections",
                                                        in: Ranges.maxConnections)
         listenBacklog = try DaemonConfiguration.check(options.listenBacklog, flag: "--listen-backlog",

@@ -37,9 +37,16 @@ final class EventLoop {
     private var linkDownReported = false
     /// When the services last had the time.
     private var lastTick: UInt64 = 0
+    /// How long to spin on the device after traffic before sleeping (0: never).
+    private let busyPollNanoseconds: UInt64
+    /// When the last frame arrived, and how many the last receive took.
+    private var lastFrameTime: UInt64 = 0
+    private var framesInLastReceive = 0
 
     init(link: LinkSetup, stack: NetworkStack, services: ServiceSet, transmitter: DeviceTransmitter,
-         poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger) {
+         poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger,
+         busyPollMicroseconds: Int) {
+        self.busyPollNanoseconds = UInt64(max(0, busyPollMicroseconds)) * 1000
         self.link = link
         self.stack = stack
         self.services = services
@@ -74,8 +81,19 @@ final class EventLoop {
             let now = MonotonicClock.nanoseconds()
             var deadline = min(stack.nextDeadline?.nanoseconds ?? .max, now &+ EventLoop.tickInterval)
             if let end = shutdownDeadline { deadline = min(deadline, end) }
-            let timeout = deviceBacklog ? 0 : EventPoller.timeout(until: deadline, now: now)
+            var timeout = deviceBacklog ? 0 : EventPoller.timeout(until: deadline, now: now)
             if timeout != 0 { LogBuffer.shared.flush() }
+            // Busy polling: right after traffic, try the device for a few microseconds
+            // before going to sleep; the next frame of a request–response exchange usually
+            // comes sooner than a wake-up from epoll would.
+            if timeout != 0 && busyPollNanoseconds > 0 && now &- lastFrameTime < 4 * busyPollNanoseconds {
+                do {
+                    if try spinForFrames(until: min(now &+ busyPollNanoseconds, deadline)) { timeout = 0 }
+                } catch {
+                    logger.error("\(error)")
+                    return finish(status: 1)
+                }
+            }
             let ready: Int
             do {
                 ready = try poller.wait(timeoutMilliseconds: timeout)
@@ -123,9 +141,19 @@ final class EventLoop {
         }
     }
 
+    /// Reads the device without blocking until a frame comes or `end`; returns whether one
+    /// came (and was processed).
+    private func spinForFrames(until end: UInt64) throws(SystemError) -> Bool {
+        repeat {
+            if try receiveFrames() || framesInLastReceive > 0 { return true }
+        } while MonotonicClock.nanoseconds() < end
+        return false
+    }
+
     /// Feeds waiting frames to the stack, a batch at a time. Returns true when it stopped
     /// with frames possibly still waiting (so the next wait does not block).
     private func receiveFrames() throws(SystemError) -> Bool {
+        framesInLastReceive = 0
         for _ in 0..<EventLoop.batchesPerWake {
             let count: Int
             do {
@@ -143,7 +171,10 @@ final class EventLoop {
                 linkDownReported = false
             }
             if count == 0 { return false }
-            let now = Instant(nanoseconds: MonotonicClock.nanoseconds())
+            framesInLastReceive += count
+            let clock = MonotonicClock.nanoseconds()
+            lastFrameTime = clock
+            let now = Instant(nanoseconds: clock)
             for index in 0..<count {
                 stack.receive(frame: batch[index], now: now)
             }

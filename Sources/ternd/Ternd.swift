@@ -110,7 +110,8 @@ enum Ternd {
         Output.line(ready, to: 1)
 
         let loop = EventLoop(link: link, stack: stack, services: services, transmitter: transmitter, poller: poller,
-                             termination: termination, status: status, logger: logger)
+                             termination: termination, status: status, logger: logger,
+                             busyPollMicroseconds: configuration.busyPollMicroseconds)
         return loop.run()
     }
 }

@@ -86,6 +86,11 @@ struct TerndOptions: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "Log level.")
     var logLevel: LogLevelOption = .info
 
+    @Option(name: .customLong("busy-poll"),
+            help: ArgumentHelp("After traffic, keep reading the device this many microseconds before sleeping (0: never). Lower latency for a little CPU.",
+                               valueName: "µs"))
+    var busyPoll: Int = 50
+
     @Flag(name: .customLong("no-offload"),
           help: "On a TAP, exchange plain frames of at most the MTU with the kernel, instead of TCP super-segments of up to 64 KiB with checksums left to the other side.")
     var noOffload = false
