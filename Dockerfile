@@ -1,5 +1,5 @@
 # Tern in a container: ternd on a TAP device inside the container, reachable from the
-# container itself (docker exec). See docs/container.md.
+# container itself (docker exec). See "Tern in a container" in README.md.
 #
 #   docker build -t tern .
 #   docker run --rm --name tern --cap-add NET_ADMIN --device /dev/net/tun tern
@@ -15,7 +15,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-# The build commands of docs/container.md ("Building"), word for word.
+# The build commands of the README ("Tern in a container", "Building"), word for word.
 RUN swift build -c release --static-swift-stdlib --product ternd \
     && install -D -s -m 755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/ternd" dist/ternd
 

@@ -6,7 +6,7 @@
 # ./www. Then what `docker exec` would do: ping and curl the virtual host. Also the
 # capabilities before and after the privilege drop (/proc/PID/status), how long ternd ran
 # as root, the errors without NET_ADMIN or /dev/net/tun, and that the Dockerfile's build
-# commands are the ones docs/container.md gives.
+# commands are the ones the README gives ("Tern in a container").
 source "$(dirname "$0")/lib.sh"
 it_begin container
 it_namespace
@@ -141,12 +141,12 @@ else
     fail "command instead of ternd" "got '$out'"
 fi
 
-# The Dockerfile builds with exactly the commands docs/container.md gives.
-build_commands() { grep -oE "swift build [^&\\\\]*" "$1" | sed 's/[[:space:]]*$//'; }
-docker_commands=$(build_commands "$IT_ROOT/Dockerfile")
-doc_commands=$(build_commands "$IT_ROOT/docs/container.md")
+# The Dockerfile builds with exactly the commands the README's container section gives.
+build_commands() { grep -oE "swift build [^&\\\\]*" | sed 's/[[:space:]]*$//'; }
+docker_commands=$(build_commands <"$IT_ROOT/Dockerfile")
+doc_commands=$(awk '/^## Tern in a container/ { inside = 1; next } /^## / { inside = 0 } inside' "$IT_ROOT/README.md" | build_commands)
 if [ -n "$docker_commands" ] && [ "$docker_commands" = "$doc_commands" ]; then
-    pass "the Dockerfile's build commands are docs/container.md's ($(echo "$docker_commands" | wc -l) commands)"
+    pass "the Dockerfile's build commands are the README's ($(echo "$docker_commands" | wc -l) commands)"
 else
     fail "build commands" "Dockerfile: $(echo "$docker_commands" | tr '\n' '|') docs: $(echo "$doc_commands" | tr '\n' '|')"
 fi
