@@ -35,9 +35,8 @@ public final class ChargenService: HostedService, UDPSocketDelegate, TCPConnecti
         return bytes
     }()
 
-    public let port: UInt16
-    private let udp: UDPSocket
-    private var tcp: SimpleTCPEndpoint!
+    public var port: UInt16 { endpoint.port }
+    private let endpoint: UDPAndTCPEndpoint
     private var random: SeededRandom
     /// The line the next UDP answer starts at.
     private var nextDatagramLine = 0
@@ -46,31 +45,24 @@ public final class ChargenService: HostedService, UDPSocketDelegate, TCPConnecti
 
     /// Binds `port` for UDP and listens on it for TCP. `seed` drives the UDP answer lengths.
     public init(stack: NetworkStack, port: UInt16, backlog: Int = 128, seed: UInt64) throws(SocketError) {
-        self.port = port
         random = SeededRandom(seed: seed)
-        udp = try stack.bindUDP(port: port)
-        do {
-            tcp = try SimpleTCPEndpoint(stack: stack, port: port, backlog: backlog) { [unowned self] connection in
-                connection.delegate = self
-                self.positions[ObjectIdentifier(connection)] = 0
-                self.generate(connection)
-            }
-        } catch {
-            udp.close()
-            throw error
+        endpoint = try UDPAndTCPEndpoint(stack: stack, port: port, backlog: backlog)
+        endpoint.udp.delegate = self
+        endpoint.tcp.accepted = { [unowned self] connection in
+            connection.delegate = self
+            self.positions[ObjectIdentifier(connection)] = 0
+            self.generate(connection)
         }
-        udp.delegate = self
     }
 
     public var summary: String { "chargen \(port)/tcp+udp" }
 
     public func shutdown() {
-        udp.close()
-        tcp.shutdown()
+        endpoint.shutdown()
         positions.removeAll()
     }
 
-    public var connectionsClosing: Int { tcp.connectionsClosing }
+    public var connectionsClosing: Int { endpoint.connectionsClosing }
 
     /// Copies the pattern from `position` into `destination`, wrapping around the cycle;
     /// returns the position after the last byte copied.
@@ -129,7 +121,7 @@ public final class ChargenService: HostedService, UDPSocketDelegate, TCPConnecti
 
     private func forget(_ connection: TCPConnection) {
         positions[ObjectIdentifier(connection)] = nil
-        tcp.forget(connection)
+        endpoint.tcp.forget(connection)
     }
 
     public func connectionDidReceive(_ connection: TCPConnection) {

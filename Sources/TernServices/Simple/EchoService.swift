@@ -9,34 +9,24 @@ import TernWire
 /// window closes and the peer is slowed down in turn (back-pressure, not buffering). When
 /// the peer closes its side, the rest is echoed and the connection closed.
 public final class EchoService: HostedService, UDPSocketDelegate, TCPConnectionDelegate {
-    public let port: UInt16
-    private let udp: UDPSocket
-    private var tcp: SimpleTCPEndpoint!
+    public var port: UInt16 { endpoint.port }
+    private let endpoint: UDPAndTCPEndpoint
 
     /// Binds `port` for UDP and listens on it for TCP.
     public init(stack: NetworkStack, port: UInt16, backlog: Int = 128) throws(SocketError) {
-        self.port = port
-        udp = try stack.bindUDP(port: port)
-        do {
-            tcp = try SimpleTCPEndpoint(stack: stack, port: port, backlog: backlog) { [unowned self] connection in
-                connection.delegate = self
-                self.pump(connection)
-            }
-        } catch {
-            udp.close()
-            throw error
+        endpoint = try UDPAndTCPEndpoint(stack: stack, port: port, backlog: backlog)
+        endpoint.udp.delegate = self
+        endpoint.tcp.accepted = { [unowned self] connection in
+            connection.delegate = self
+            self.pump(connection)
         }
-        udp.delegate = self
     }
 
     public var summary: String { "echo \(port)/tcp+udp" }
 
-    public func shutdown() {
-        udp.close()
-        tcp.shutdown()
-    }
+    public func shutdown() { endpoint.shutdown() }
 
-    public var connectionsClosing: Int { tcp.connectionsClosing }
+    public var connectionsClosing: Int { endpoint.connectionsClosing }
 
     // MARK: - UDP
 
@@ -62,7 +52,7 @@ public final class EchoService: HostedService, UDPSocketDelegate, TCPConnectionD
         }
         if connection.isEndOfStream {
             connection.close()
-            tcp.forgetIfEnded(connection)
+            endpoint.tcp.forgetIfEnded(connection)
         }
     }
 
@@ -75,6 +65,6 @@ public final class EchoService: HostedService, UDPSocketDelegate, TCPConnectionD
     }
 
     public func connectionDidClose(_ connection: TCPConnection, error: SocketError?) {
-        tcp.forget(connection)
+        endpoint.tcp.forget(connection)
     }
 }

@@ -31,19 +31,18 @@ extension HostedService {
 final class SimpleTCPEndpoint: TCPListenerDelegate {
     let listener: TCPListener
     private(set) var connections: [ObjectIdentifier: TCPConnection] = [:]
-    private let accepted: (TCPConnection) -> Void
+    /// The service's handler for each new connection (set once the service exists).
+    var accepted: ((TCPConnection) -> Void)?
 
-    init(stack: NetworkStack, port: UInt16, backlog: Int,
-         accepted: @escaping (TCPConnection) -> Void) throws(SocketError) {
+    init(stack: NetworkStack, port: UInt16, backlog: Int) throws(SocketError) {
         listener = try stack.listenTCP(port: port, backlog: backlog)
-        self.accepted = accepted
         listener.delegate = self
     }
 
     func listenerHasConnections(_ listener: TCPListener) {
         while let connection = listener.accept() {
             connections[ObjectIdentifier(connection)] = connection
-            accepted(connection)
+            accepted?(connection)
         }
     }
 
@@ -72,6 +71,33 @@ final class SimpleTCPEndpoint: TCPListenerDelegate {
     var connectionsClosing: Int {
         connections.values.reduce(0) { $0 + ($1.hasUnacknowledgedOutput ? 1 : 0) }
     }
+}
+
+/// One port served over UDP and TCP: the pair of endpoints every simple service binds.
+final class UDPAndTCPEndpoint {
+    let port: UInt16
+    let udp: UDPSocket
+    let tcp: SimpleTCPEndpoint
+
+    /// Binds `port` for UDP and listens on it for TCP (or neither, if either fails).
+    init(stack: NetworkStack, port: UInt16, backlog: Int) throws(SocketError) {
+        self.port = port
+        udp = try stack.bindUDP(port: port)
+        do {
+            tcp = try SimpleTCPEndpoint(stack: stack, port: port, backlog: backlog)
+        } catch {
+            udp.close()
+            throw error
+        }
+    }
+
+    /// Unbinds UDP, stops listening and closes the TCP connections politely.
+    func shutdown() {
+        udp.close()
+        tcp.shutdown()
+    }
+
+    var connectionsClosing: Int { tcp.connectionsClosing }
 }
 
 extension TCPConnection {

@@ -9,36 +9,26 @@ import TernWire
 /// The service reads no clock: `unixTime` supplies the wall-clock time (seconds since
 /// 1970) whenever a value is due, so tests can fix it.
 public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionDelegate {
-    public let port: UInt16
+    public var port: UInt16 { endpoint.port }
     private let unixTime: () -> Int64
-    private let udp: UDPSocket
-    private var tcp: SimpleTCPEndpoint!
+    private let endpoint: UDPAndTCPEndpoint
 
     /// Binds `port` for UDP and listens on it for TCP.
     public init(stack: NetworkStack, port: UInt16, backlog: Int = 128,
                 unixTime: @escaping () -> Int64) throws(SocketError) {
-        self.port = port
         self.unixTime = unixTime
-        udp = try stack.bindUDP(port: port)
-        do {
-            tcp = try SimpleTCPEndpoint(stack: stack, port: port, backlog: backlog) { [unowned self] connection in
-                self.serve(connection)
-            }
-        } catch {
-            udp.close()
-            throw error
+        endpoint = try UDPAndTCPEndpoint(stack: stack, port: port, backlog: backlog)
+        endpoint.udp.delegate = self
+        endpoint.tcp.accepted = { [unowned self] connection in
+            self.serve(connection)
         }
-        udp.delegate = self
     }
 
     public var summary: String { "time \(port)/tcp+udp" }
 
-    public func shutdown() {
-        udp.close()
-        tcp.shutdown()
-    }
+    public func shutdown() { endpoint.shutdown() }
 
-    public var connectionsClosing: Int { tcp.connectionsClosing }
+    public var connectionsClosing: Int { endpoint.connectionsClosing }
 
     // MARK: - UDP
 
@@ -58,7 +48,7 @@ public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionD
         _ = TimeProtocol.encoded(unixTime: unixTime()).withUnsafeBytes { connection.send($0) }
         connection.discardReceived()
         connection.close()
-        tcp.forgetIfEnded(connection)
+        endpoint.tcp.forgetIfEnded(connection)
     }
 
     public func connectionDidReceive(_ connection: TCPConnection) {
@@ -66,6 +56,6 @@ public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionD
     }
 
     public func connectionDidClose(_ connection: TCPConnection, error: SocketError?) {
-        tcp.forget(connection)
+        endpoint.tcp.forget(connection)
     }
 }
