@@ -50,6 +50,17 @@ public final class ClientSocket {
         throw lastFailure
     }
 
+    /// `connect(host:port:transport:timeout:)` for a tool's `run`: a failure becomes the
+    /// tool's one-line message and exit status 1.
+    public static func connectForTool(host: String, port: UInt16, transport: ClientTransport = .tcp,
+                                      timeout: Double) throws(ToolFailure) -> ClientSocket {
+        do {
+            return try connect(host: host, port: port, transport: transport, timeout: timeout)
+        } catch {
+            throw error.toolFailure
+        }
+    }
+
     private static func connect(to address: ResolvedAddress, transport: ClientTransport, endpoint: String,
                                 timeout: Double) throws(NetworkFailure) -> ClientSocket {
         let descriptor = socket(address.family, transport.socketType | Int32(SOCK_CLOEXEC.rawValue), 0)

@@ -62,12 +62,7 @@ struct TernChat: ParsableCommand {
 
     func run() throws {
         let port = try ClientArguments.port(port)
-        let socket: ClientSocket
-        do {
-            socket = try ClientSocket.connect(host: host, port: port, timeout: timeout)
-        } catch {
-            throw error.toolFailure
-        }
+        let socket = try ClientSocket.connectForTool(host: host, port: port, timeout: timeout)
         RawOutput.ignoreBrokenPipeSignal()
         let signals = SignalPipe.install([SIGWINCH, SIGINT, SIGTERM, SIGHUP])
         let session = ChatSession(nick: nick)

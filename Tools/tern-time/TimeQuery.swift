@@ -9,12 +9,7 @@ enum TimeQuery {
 
     /// Connects over TCP and reads until the server closes.
     static func overTCP(host: String, port: UInt16, timeout: Double) throws(ToolFailure) -> UInt32 {
-        let socket: ClientSocket
-        do {
-            socket = try ClientSocket.connect(host: host, port: port, transport: .tcp, timeout: timeout)
-        } catch {
-            throw error.toolFailure
-        }
+        let socket = try ClientSocket.connectForTool(host: host, port: port, transport: .tcp, timeout: timeout)
         return try read(from: socket, timeout: timeout)
     }
 

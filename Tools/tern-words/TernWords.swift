@@ -44,12 +44,7 @@ struct TernWords: ParsableCommand {
 
     func run() throws {
         let port = try ClientArguments.port(port)
-        let socket: ClientSocket
-        do {
-            socket = try ClientSocket.connect(host: host, port: port, timeout: timeout)
-        } catch {
-            throw error.toolFailure
-        }
+        let socket = try ClientSocket.connectForTool(host: host, port: port, timeout: timeout)
         var reader = WordStreamReader(chunkSize: chunk)
         do {
             try reader.run(read: { (buffer: inout [UInt8]) throws(NetworkFailure) in
