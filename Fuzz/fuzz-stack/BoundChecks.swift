@@ -11,6 +11,8 @@ enum BoundChecks {
                 "\(usage.tcpTimeWaitEntries) TIME-WAIT entries, limit \(tcp.maximumTimeWait)")
         require(usage.tcpBufferBytesAllocated <= usage.tcpConnections * (tcp.sendBufferSize + tcp.receiveBufferSize),
                 "\(usage.tcpBufferBytesAllocated) buffer bytes for \(usage.tcpConnections) connections")
+        require(usage.tcpBufferBytesPooled <= tcp.maximumPooledBuffers * (tcp.sendBufferSize + tcp.receiveBufferSize),
+                "\(usage.tcpBufferBytesPooled) buffer bytes pooled, limit \(tcp.maximumPooledBuffers) per size")
         require(usage.tcpLargestSendBufferUse <= tcp.sendBufferSize,
                 "a send buffer holds \(usage.tcpLargestSendBufferUse) bytes, size \(tcp.sendBufferSize)")
         require(usage.tcpLargestReceiveBufferUse <= tcp.receiveBufferSize,

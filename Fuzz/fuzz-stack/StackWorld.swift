@@ -246,7 +246,8 @@ final class StackWorld {
                 "\(usage.tcpConnections) connections remain after every socket was aborted and every listener closed")
         advance(by: .seconds(600))
         usage = stack.resourceUsage
-        require(usage.tcpTimeWaitEntries == 0 && usage.tcpBufferBytesAllocated == 0 && usage.reassemblyDatagrams == 0
+        require(usage.tcpTimeWaitEntries == 0 && usage.tcpBufferBytesAllocated == 0 && usage.tcpBufferBytesPooled == 0
+                    && usage.reassemblyDatagrams == 0
                     && usage.reassemblyBytes == 0 && usage.arpQueuedDatagrams == 0 && usage.tcpTimerEntries == 0,
                 "resources held after ten idle minutes: \(usage)")
         require(stack.nextDeadline == nil, "an idle engine with nothing open still wants waking at \(stack.nextDeadline!)")

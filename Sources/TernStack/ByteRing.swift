@@ -9,18 +9,25 @@
 /// next mutating call; no access to the ring is held while the caller uses them.
 struct ByteRing: ~Copyable {
     let capacity: Int
+    /// Where storage comes from and goes back to, when the ring has the pool's block size.
+    private let pool: BufferPool?
     private var storage: UnsafeMutableRawPointer?
     /// Index in `storage` of the oldest unread byte.
     private var head = 0
     /// Readable bytes.
     private(set) var count = 0
 
-    init(capacity: Int) {
+    init(capacity: Int, pool: BufferPool? = nil) {
         self.capacity = max(1, capacity)
+        self.pool = pool?.blockSize == self.capacity ? pool : nil
     }
 
     deinit {
-        storage?.deallocate()
+        if let s = storage { Self.free(s, to: pool) }
+    }
+
+    private static func free(_ block: UnsafeMutableRawPointer, to pool: BufferPool?) {
+        if let pool { pool.give(block) } else { block.deallocate() }
     }
 
     var isEmpty: Bool { count == 0 }
@@ -41,7 +48,7 @@ struct ByteRing: ~Copyable {
     /// Returns the storage when nothing is buffered.
     mutating func releaseIfEmpty() {
         guard count == 0, let s = storage else { return }
-        s.deallocate()
+        Self.free(s, to: pool)
         storage = nil
         head = 0
     }
@@ -50,13 +57,13 @@ struct ByteRing: ~Copyable {
     mutating func discardAll() {
         count = 0
         head = 0
-        storage?.deallocate()
+        if let s = storage { Self.free(s, to: pool) }
         storage = nil
     }
 
     private mutating func ensureStorage() -> UnsafeMutableRawPointer {
         if let s = storage { return s }
-        let s = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        let s = pool?.take() ?? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         storage = s
         head = 0
         return s

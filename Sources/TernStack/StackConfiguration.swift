@@ -114,6 +114,10 @@ public struct TCPConfiguration: Sendable {
     public var outOfWindowACKInterval: Duration = .milliseconds(500)
     /// Idle time after which a connection's empty buffers are returned.
     public var bufferReleaseDelay: Duration = .seconds(1)
+    /// Buffers of each size kept for reuse once connections give them back: enough for a
+    /// few dozen connections opening and closing at once. Blocks unused for two
+    /// buffer-release intervals are freed.
+    public var maximumPooledBuffers = 64
     /// Time a closing connection may spend in FIN-WAIT-2 before it is dropped.
     public var finWait2Timeout: Duration = .seconds(60)
     public init() {}

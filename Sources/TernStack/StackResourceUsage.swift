@@ -18,6 +18,10 @@ public struct StackResourceUsage: Sendable, Equatable, CustomStringConvertible {
     /// Bytes of send and receive buffer storage allocated, all connections together. A
     /// connection allocates a buffer when data needs it and returns it when idle.
     public var tcpBufferBytesAllocated = 0
+    /// Bytes of buffer storage kept for reuse after connections gave it back
+    /// (bound: `TCPConfiguration.maximumPooledBuffers` blocks of each buffer size); freed when it
+    /// goes unused for two buffer-release intervals.
+    public var tcpBufferBytesPooled = 0
     /// The most bytes one connection holds in its send buffer: queued and not yet
     /// acknowledged (bound: `TCPConfiguration.sendBufferSize`).
     public var tcpLargestSendBufferUse = 0
@@ -51,7 +55,7 @@ public struct StackResourceUsage: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "tcp \(tcpConnections) conn, \(tcpTimeWaitEntries) time-wait, \(tcpListeners) listening, "
-            + "\(tcpBufferBytesAllocated) buffer bytes (largest send \(tcpLargestSendBufferUse), "
+            + "\(tcpBufferBytesAllocated) buffer bytes, \(tcpBufferBytesPooled) pooled (largest send \(tcpLargestSendBufferUse), "
             + "receive \(tcpLargestReceiveBufferUse), \(tcpLargestRangeCount) ranges), \(tcpTimerEntries) timers; "
             + "reassembly \(reassemblyDatagrams) datagrams, \(reassemblyBytes) bytes; "
             + "arp \(arpEntries) entries, \(arpQueuedDatagrams) queued (\(arpQueuedBytes) bytes, "
@@ -85,6 +89,10 @@ extension TCPLayer {
         usage.tcpTimeWaitEntries = timeWait.count
         usage.tcpListeners = listeners.count
         usage.tcpTimerEntries = timers.count
+        usage.tcpBufferBytesPooled = sendBufferPool.count * sendBufferPool.blockSize
+        if receiveBufferPool !== sendBufferPool {
+            usage.tcpBufferBytesPooled += receiveBufferPool.count * receiveBufferPool.blockSize
+        }
         for connection in connections.values {
             if connection.sendBuffer.isAllocated { usage.tcpBufferBytesAllocated += connection.sendBuffer.capacity }
             if connection.receiveBuffer.isAllocated { usage.tcpBufferBytesAllocated += connection.receiveBuffer.capacity }

@@ -195,8 +195,8 @@ public final class TCPConnection {
         self.sendNext = iss
         self.sendMax = iss
         self.timestampOffset = timestampOffset
-        self.sendBuffer = ByteRing(capacity: configuration.sendBufferSize)
-        self.receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize)
+        self.sendBuffer = ByteRing(capacity: configuration.sendBufferSize, pool: layer.sendBufferPool)
+        self.receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize, pool: layer.receiveBufferPool)
         self.outOfOrder = SequenceRanges(limit: configuration.maximumOutOfOrderRanges)
         self.scoreboard = SequenceRanges(limit: configuration.maximumOutOfOrderRanges)
         self.sendMSS = 536

@@ -58,6 +58,12 @@ final class TCPLayer {
     /// Configuration durations the hot path needs, in nanoseconds.
     let delayedACKNanoseconds: UInt64
     let bufferReleaseNanoseconds: UInt64
+    /// Buffers of ended and idle connections, for new ones to reuse (the same pool twice
+    /// when both buffer sizes agree).
+    let sendBufferPool: BufferPool
+    let receiveBufferPool: BufferPool
+    /// When the pools next free the blocks that went unused; nil while they are empty.
+    private var bufferPoolTrimDeadline: Instant?
     /// The connection of the last segment: bulk transfers skip the table lookup.
     private var lastKey = ConnectionKey(remote: .any, remotePort: 0, localPort: 0)
     private var lastConnection: TCPConnection?
@@ -74,6 +80,15 @@ final class TCPLayer {
         self.linkOffloads = stack.configuration.linkOffloads
         self.delayedACKNanoseconds = configuration.delayedACKTimeout.nanosecondCount
         self.bufferReleaseNanoseconds = configuration.bufferReleaseDelay.nanosecondCount
+        self.sendBufferPool = BufferPool(blockSize: configuration.sendBufferSize, limit: configuration.maximumPooledBuffers)
+        self.receiveBufferPool = configuration.receiveBufferSize == configuration.sendBufferSize
+            ? sendBufferPool
+            : BufferPool(blockSize: configuration.receiveBufferSize, limit: configuration.maximumPooledBuffers)
+    }
+
+    /// Blocks waiting in the pools.
+    var pooledBufferCount: Int {
+        sendBufferPool.count + (receiveBufferPool === sendBufferPool ? 0 : receiveBufferPool.count)
     }
 
     var now: Instant { stack.now }
@@ -245,6 +260,7 @@ final class TCPLayer {
             scheduleTimer(connection)
         }
         if let due = timeWait.nextDeadline, due <= now { timeWait.expire(now: now) }
+        trimBufferPools(now: now)
         // Callbacks may queue output and output may raise events; a few rounds settle both.
         var rounds = 0
         while rounds < 8 && !(eventQueue.isEmpty && listenerQueue.isEmpty && outputQueue.isEmpty) {
@@ -259,7 +275,24 @@ final class TCPLayer {
         if !eventQueue.isEmpty || !listenerQueue.isEmpty || !outputQueue.isEmpty { return now }
         var earliest = timers.min?.deadline
         if let tw = timeWait.nextDeadline, earliest.map({ tw < $0 }) ?? true { earliest = tw }
+        if pooledBufferCount > 0 {
+            // A pool that filled since the last poll has no deadline yet: poll now to set one.
+            let trim = bufferPoolTrimDeadline ?? now
+            if earliest.map({ trim < $0 }) ?? true { earliest = trim }
+        }
         return earliest
+    }
+
+    /// Once per buffer-release interval, frees the pooled blocks that went unused through it.
+    private func trimBufferPools(now: Instant) {
+        if let due = bufferPoolTrimDeadline, due <= now {
+            sendBufferPool.trim()
+            if receiveBufferPool !== sendBufferPool { receiveBufferPool.trim() }
+            bufferPoolTrimDeadline = nil
+        }
+        if bufferPoolTrimDeadline == nil && pooledBufferCount > 0 {
+            bufferPoolTrimDeadline = now.adding(nanoseconds: bufferReleaseNanoseconds)
+        }
     }
 
     private func deliverEvents() {

@@ -3,7 +3,8 @@ import CShims
 /// How the daemon has glibc's malloc place its memory.
 ///
 /// Each TCP connection's send and receive buffers (256 KiB each by default) are allocated
-/// when data needs them and freed a second after they empty. Left to itself, malloc soon
+/// when data needs them and given back a second after they empty (to a small pool that
+/// new connections reuse, itself emptied when idle). Left to itself, malloc soon
 /// serves blocks of that size from its heap, and freed heap memory stays resident: after
 /// a burst on a thousand connections the daemon kept tens of megabytes it no longer used.
 /// With a mapping of its own per buffer, a freed buffer goes back to the system at once,

@@ -40,9 +40,14 @@ struct ResourceUsageTests {
         #expect(host.stack.resourceUsage.tcpLargestSendBufferUse == 700)
 
         connection.abort()
+        usage = host.stack.resourceUsage
+        #expect(usage.tcpBufferBytesAllocated == 0 && usage.tcpBufferBytesPooled == 8192 + TCPConfiguration().sendBufferSize,
+                "both buffers wait in the pool for the next connection")
         host.advance(by: .seconds(10))
         usage = host.stack.resourceUsage
         #expect(usage.tcpConnections == 0 && usage.tcpBufferBytesAllocated == 0 && usage.tcpLargestRangeCount == 0)
+        #expect(usage.tcpBufferBytesPooled == 0, "unused pooled buffers are freed")
+        #expect(host.stack.nextDeadline == nil, "nothing left to wake up for")
         #expect(usage.tcpListeners == 1)
     }
 
