@@ -15,23 +15,42 @@ struct LineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var line = LineLogHandler.timestamp() + " \(event.level) \(label): \(event.message)"
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += " \(key)=\(value)"
+        // The web server logs every request: the pieces go straight into the log buffer,
+        // and metadata is merged and sorted only when there is some.
+        let extra = event.metadata ?? [:]
+        let fields = metadata.isEmpty && extra.isEmpty
+            ? [] : metadata.merging(extra) { $1 }.sorted(by: { $0.key < $1.key })
+        let label = self.label
+        LogBuffer.shared.appendLine(urgent: event.level >= .warning) { line in
+            LineLogHandler.appendTimestamp(to: &line)
+            line.append(text: " " + event.level.rawValue + " ")
+            line.append(text: label)
+            line.append(text: ": ")
+            line.append(text: event.message.description)
+            for (key, value) in fields {
+                line.append(text: " " + key + "=")
+                line.append(text: value.description)
+            }
         }
-        LogBuffer.shared.append(line, urgent: event.level >= .warning)
     }
 
     /// UTC, to the millisecond. The date and time up to the second are formatted once per
     /// second.
-    private static func timestamp() -> String {
+    private static func appendTimestamp(to line: inout [UInt8]) {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
+        line.append(text: SecondStamp.shared.text(for: now.tv_sec))
         let milliseconds = Int(now.tv_nsec / 1_000_000)
-        let fraction = String(String(milliseconds + 1000).dropFirst())
-        return SecondStamp.shared.text(for: now.tv_sec) + "." + fraction + "Z"
+        line.append(UInt8(ascii: "."))
+        line.append(UInt8(ascii: "0") + UInt8(milliseconds / 100 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10))
+        line.append(UInt8(ascii: "0") + UInt8(milliseconds % 10))
+        line.append(UInt8(ascii: "Z"))
     }
+}
+
+private extension [UInt8] {
+    mutating func append(text: String) { append(contentsOf: text.utf8) }
 }
 
 /// The last second's "YYYY-MM-DDTHH:MM:SS", reused while the second lasts.

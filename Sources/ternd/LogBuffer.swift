@@ -19,10 +19,11 @@ final class LogBuffer: @unchecked Sendable {
         pending.reserveCapacity(limit)
     }
 
-    /// Adds a line; writes everything now when `urgent` or when the buffer is full.
-    func append(_ line: String, urgent: Bool) {
+    /// Adds a line that `write` appends to the buffer (it must not log); writes everything
+    /// now when `urgent` or when the buffer is full.
+    func appendLine(urgent: Bool, _ write: (inout [UInt8]) -> Void) {
         pthread_mutex_lock(&lock)
-        pending.append(contentsOf: line.utf8)
+        write(&pending)
         pending.append(UInt8(ascii: "\n"))
         let flushNow = urgent || pending.count >= limit
         pthread_mutex_unlock(&lock)

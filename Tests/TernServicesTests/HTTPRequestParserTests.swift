@@ -163,6 +163,25 @@ import Testing
         #expect(events(fits, limits: limits).last == .messageComplete)
     }
 
+    @Test("the head bound gives the same verdict at every split point, just below, at and above it")
+    func headBoundAtEverySplit() {
+        let limits = HTTPRequestParser.Limits(maximumHeadLength: 100, maximumHeaderCount: 3)
+        for padding in 74...77 {
+            let bytes = [UInt8](("\r\nGET / HTTP/1.0\r\nX: " + String(repeating: "a", count: padding) + "\r\n\r\n").utf8)
+            let whole = events([bytes], limits: limits)
+            #expect(whole.last == (padding <= 75 ? .messageComplete : .failure(.headTooLarge)), "padding \(padding)")
+            for cut in 0...bytes.count {
+                let split = events([Array(bytes[..<cut]), Array(bytes[cut...])], limits: limits)
+                #expect(split == whole, "padding \(padding), cut at \(cut)")
+            }
+        }
+        // 2 preamble bytes + 98 head bytes fit; one more does not.
+        #expect(events("\r\nGET / HTTP/1.0\r\nX: " + String(repeating: "a", count: 75) + "\r\n\r\n", limits: limits).last
+                == .messageComplete)
+        #expect(failure("\r\nGET / HTTP/1.0\r\nX: " + String(repeating: "a", count: 76) + "\r\n\r\n", limits: limits)
+                == .headTooLarge)
+    }
+
     @Test func contentLengthRules() {
         #expect(head("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")?.bodyFraming == HTTPBodyFraming.none)
         #expect(head("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\n")?.bodyFraming == .contentLength(5))

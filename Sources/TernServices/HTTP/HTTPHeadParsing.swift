@@ -1,31 +1,31 @@
 /// Turns a complete request head (request line and header lines, without the blank line that
 /// ends it) into an `HTTPRequestHead`, applying RFC 9112's rules for Host and body framing.
 enum HTTPHeadParsing {
-    static func parse(_ head: [UInt8], maximumHeaderCount: Int) -> Result<HTTPRequestHead, HTTPRequestError> {
-        // Lines end with LF, optionally preceded by CR; a CR anywhere else is an error.
-        var lines: [ArraySlice<UInt8>] = []
-        for var line in head.split(separator: HTTPSyntax.lf, omittingEmptySubsequences: false) {
-            if line.last == HTTPSyntax.cr { line = line.dropLast() }
-            if line.contains(HTTPSyntax.cr) {
-                return .failure(lines.isEmpty ? .malformedRequestLine : .malformedHeader)
+    /// Parses `head` in place: no copy of it and no array of its lines, since this runs for
+    /// every request a keep-alive client sends.
+    static func parse(_ head: UnsafeRawBufferPointer, maximumHeaderCount: Int) -> Result<HTTPRequestHead, HTTPRequestError> {
+        // Lines end with LF, optionally preceded by CR; a CR anywhere else is an error. All
+        // lines are checked before any is interpreted, so that error wins over the others.
+        var lineCount = 0
+        var lines = HeadLines(head)
+        while let line = lines.next() {
+            if head[line].contains(HTTPSyntax.cr) {
+                return .failure(lineCount == 0 ? .malformedRequestLine : .malformedHeader)
             }
-            lines.append(line)
+            lineCount += 1
         }
-        if lines.last?.isEmpty == true { lines.removeLast() }
-        guard let requestLine = lines.first else { return .failure(.malformedRequestLine) }
-
-        let parts = requestLine.split(separator: HTTPSyntax.space, omittingEmptySubsequences: false)
-        guard parts.count == 3, HTTPSyntax.isToken(parts[0]),
-              !parts[1].isEmpty, parts[1].allSatisfy(HTTPSyntax.isVisible)
-        else { return .failure(.malformedRequestLine) }
-        guard let version = parseVersion(parts[2]) else { return .failure(.malformedRequestLine) }
+        lines = HeadLines(head)
+        guard let requestLine = lines.next() else { return .failure(.malformedRequestLine) }
+        guard let (method, target, version) = parseRequestLine(head[requestLine]) else {
+            return .failure(.malformedRequestLine)
+        }
         guard version.major == 1 else { return .failure(.unsupportedVersion) }
+        guard lineCount - 1 <= maximumHeaderCount else { return .failure(.tooManyHeaders) }
 
-        let fieldLines = lines.dropFirst()
-        guard fieldLines.count <= maximumHeaderCount else { return .failure(.tooManyHeaders) }
         var headers: [HTTPHeaderField] = []
-        headers.reserveCapacity(fieldLines.count)
-        for line in fieldLines {
+        headers.reserveCapacity(lineCount - 1)
+        while let range = lines.next() {
+            let line = head[range]
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return .failure(.malformedHeader) }
             // A name must be a token: this also rejects whitespace before the colon and
             // obsolete line folding (a line starting with whitespace).
@@ -37,39 +37,82 @@ enum HTTPHeadParsing {
                                            value: String(decoding: value, as: UTF8.self)))
         }
 
-        var head = HTTPRequestHead(method: String(decoding: parts[0], as: UTF8.self),
-                                   target: String(decoding: parts[1], as: UTF8.self),
-                                   version: version, headers: headers, bodyFraming: .none, keepAlive: false)
+        var head = HTTPRequestHead(method: method, target: target, version: version, headers: headers,
+                                   bodyFraming: .none, keepAlive: false)
 
-        let hosts = head.values(of: "host")
-        if hosts.count > 1 { return .failure(.multipleHosts) }
-        if version.minor >= 1 && hosts.isEmpty { return .failure(.missingHost) }
+        let hosts = head.count(of: "host")
+        if hosts > 1 { return .failure(.multipleHosts) }
+        if version.minor >= 1 && hosts == 0 { return .failure(.missingHost) }
 
         switch bodyFraming(of: head) {
         case .success(let framing): head.bodyFraming = framing
         case .failure(let error): return .failure(error)
         }
 
-        let connectionOptions = head.values(of: "connection").flatMap(HTTPSyntax.listElements).map(HTTPSyntax.lowercased)
-        head.keepAlive = version.minor >= 1 && !connectionOptions.contains("close")
+        head.keepAlive = version.minor >= 1 && !head.hasConnectionOption("close")
         return .success(head)
     }
 
-    /// `HTTP/` DIGIT `.` DIGIT
-    private static func parseVersion(_ bytes: ArraySlice<UInt8>) -> HTTPVersion? {
-        let b = Array(bytes)
-        guard b.count == 8, b[0..<5].elementsEqual("HTTP/".utf8), b[6] == UInt8(ascii: "."),
-              (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[5]),
-              (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b[7])
+    /// The lines of a head, as ranges without their line ends. The piece after the last LF
+    /// is a line only when it is not empty.
+    private struct HeadLines {
+        let bytes: UnsafeRawBufferPointer
+        var position = 0
+        var finished = false
+
+        init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+        mutating func next() -> Range<Int>? {
+            guard !finished else { return nil }
+            var end = position
+            while end < bytes.count && bytes[end] != HTTPSyntax.lf { end += 1 }
+            var line = position..<end
+            if end < bytes.count {
+                position = end + 1
+            } else {
+                finished = true
+            }
+            if !line.isEmpty && bytes[line.upperBound - 1] == HTTPSyntax.cr { line = line.lowerBound..<(line.upperBound - 1) }
+            if finished && line.isEmpty { return nil }
+            return line
+        }
+    }
+
+    /// `method SP request-target SP HTTP-version`, exactly one space apart.
+    private static func parseRequestLine(_ line: Slice<UnsafeRawBufferPointer>)
+        -> (method: String, target: String, version: HTTPVersion)? {
+        guard let firstSpace = line.firstIndex(of: HTTPSyntax.space) else { return nil }
+        let afterMethod = line[(firstSpace + 1)...]
+        guard let secondSpace = afterMethod.firstIndex(of: HTTPSyntax.space) else { return nil }
+        let method = line[line.startIndex..<firstSpace]
+        let target = line[(firstSpace + 1)..<secondSpace]
+        let versionBytes = line[(secondSpace + 1)...]
+        guard HTTPSyntax.isToken(method), !target.isEmpty, target.allSatisfy(HTTPSyntax.isVisible),
+              !versionBytes.contains(HTTPSyntax.space),
+              let version = parseVersion(versionBytes)
         else { return nil }
-        return HTTPVersion(major: Int(b[5] - UInt8(ascii: "0")), minor: Int(b[7] - UInt8(ascii: "0")))
+        return (String(decoding: method, as: UTF8.self), String(decoding: target, as: UTF8.self), version)
+    }
+
+    /// `HTTP/` DIGIT `.` DIGIT
+    private static func parseVersion(_ bytes: Slice<UnsafeRawBufferPointer>) -> HTTPVersion? {
+        guard bytes.count == 8 else { return nil }
+        let s = bytes.startIndex
+        let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
+        guard bytes[s..<(s + 5)].elementsEqual("HTTP/".utf8), bytes[s + 6] == UInt8(ascii: "."),
+              digits.contains(bytes[s + 5]), digits.contains(bytes[s + 7])
+        else { return nil }
+        return HTTPVersion(major: Int(bytes[s + 5] - UInt8(ascii: "0")), minor: Int(bytes[s + 7] - UInt8(ascii: "0")))
     }
 
     /// RFC 9112 §6.1–6.3, taking the strict choices an origin server may take.
     private static func bodyFraming(of head: HTTPRequestHead) -> Result<HTTPBodyFraming, HTTPRequestError> {
+        // Most requests carry neither field: look before building any list.
+        let hasTransferEncoding = head.count(of: "transfer-encoding") > 0
+        guard hasTransferEncoding || head.count(of: "content-length") > 0 else { return .success(.none) }
         let transferEncodings = head.values(of: "transfer-encoding")
         let contentLengths = head.values(of: "content-length")
-        if !transferEncodings.isEmpty {
+        if hasTransferEncoding {
             guard head.version.minor >= 1, contentLengths.isEmpty else { return .failure(.invalidTransferEncoding) }
             let codings = transferEncodings.flatMap(HTTPSyntax.listElements).map(HTTPSyntax.lowercased)
             // Only the framing matters to a server that discards request bodies, so inner

@@ -60,6 +60,23 @@ public struct HTTPRequestHead: Equatable, Sendable {
         headers.compactMap { HTTPSyntax.namesMatch($0.name, name) ? $0.value : nil }
     }
 
+    /// How many fields are named `name`, without collecting their values.
+    func count(of name: String) -> Int {
+        var n = 0
+        for field in headers where HTTPSyntax.namesMatch(field.name, name) { n += 1 }
+        return n
+    }
+
+    /// Whether a `Connection` field lists `option` (compared case-insensitively).
+    func hasConnectionOption(_ option: String) -> Bool {
+        for field in headers where HTTPSyntax.namesMatch(field.name, "connection") {
+            for element in HTTPSyntax.listElements(field.value) where HTTPSyntax.namesMatch(element, option) {
+                return true
+            }
+        }
+        return false
+    }
+
     /// The first value of the field named `name`.
     public func value(of name: String) -> String? {
         values(of: name).first

@@ -130,37 +130,45 @@ public struct HTTPRequestParser: Sendable {
         return .failure(error)
     }
 
-    /// Collects head bytes until the blank line that ends the head.
+    /// Collects head bytes until the blank line that ends the head, a line at a time.
     private mutating func scanHead(_ input: inout UnsafeRawBufferPointer) -> Event? {
         var i = 0
         defer { input = UnsafeRawBufferPointer(rebasing: input[i...]) }
         while i < input.count {
-            let b = input[i]
-            i += 1
-            if headBuffer.isEmpty && (b == HTTPSyntax.cr || b == HTTPSyntax.lf) {
+            if headBuffer.isEmpty && (input[i] == HTTPSyntax.cr || input[i] == HTTPSyntax.lf) {
+                i += 1
                 preambleLength += 1
                 if preambleLength > limits.maximumHeadLength { return fail(.headTooLarge) }
                 continue
             }
-            if preambleLength + headBuffer.count >= limits.maximumHeadLength { return fail(.headTooLarge) }
-            headBuffer.append(b)
-            guard b == HTTPSyntax.lf else { continue }
+            var end = i
+            while end < input.count && input[end] != HTTPSyntax.lf { end += 1 }
+            let lineEnds = end < input.count
+            let run = UnsafeRawBufferPointer(rebasing: input[i..<(lineEnds ? end + 1 : end)])
+            if preambleLength + headBuffer.count + run.count > limits.maximumHeadLength { return fail(.headTooLarge) }
+            headBuffer.append(contentsOf: run)
+            i += run.count
+            guard lineEnds else { break }
             let lineLength = headBuffer.count - 1 - lineStart
             if lineLength == 0 || (lineLength == 1 && headBuffer[lineStart] == HTTPSyntax.cr) {
-                let head = Array(headBuffer[..<lineStart])
-                headBuffer = []
+                let parsed = headBuffer.withUnsafeBytes { bytes in
+                    HTTPHeadParsing.parse(UnsafeRawBufferPointer(rebasing: bytes[..<lineStart]),
+                                          maximumHeaderCount: limits.maximumHeaderCount)
+                }
+                // Keep a small buffer for the next request on this connection; let a big one go.
+                if headBuffer.capacity > 2048 { headBuffer = [] } else { headBuffer.removeAll(keepingCapacity: true) }
                 lineStart = 0
                 preambleLength = 0
-                switch HTTPHeadParsing.parse(head, maximumHeaderCount: limits.maximumHeaderCount) {
+                switch parsed {
                 case .failure(let error):
                     return fail(error)
-                case .success(let parsed):
-                    switch parsed.bodyFraming {
+                case .success(let head):
+                    switch head.bodyFraming {
                     case .none: state = .complete
                     case .contentLength(let n): state = .fixedBody(remaining: n)
                     case .chunked: state = .chunkSize
                     }
-                    return .head(parsed)
+                    return .head(head)
                 }
             }
             lineStart = headBuffer.count

@@ -50,11 +50,16 @@ enum HTTPSyntax {
     }
 
     /// Trims spaces and tabs from both ends.
-    static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var s = bytes
-        while let first = s.first, first == space || first == tab { s = s.dropFirst() }
-        while let last = s.last, last == space || last == tab { s = s.dropLast() }
-        return s
+    static func trimmed<C: BidirectionalCollection<UInt8>>(_ bytes: C) -> C.SubSequence {
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end && (bytes[start] == space || bytes[start] == tab) { start = bytes.index(after: start) }
+        while start < end {
+            let last = bytes.index(before: end)
+            guard bytes[last] == space || bytes[last] == tab else { break }
+            end = last
+        }
+        return bytes[start..<end]
     }
 
     /// The comma-separated elements of a list-valued field, trimmed, empty ones skipped.
