@@ -16,6 +16,12 @@ struct CongestionControl {
     private(set) var recover: SequenceNumber
     /// Bytes acknowledged toward the next window increase in congestion avoidance.
     private var acknowledgedInAvoidance = 0
+    /// The flight right after the most recent transmission. A receiver that acknowledges in
+    /// batches (or a stack that reads its ACKs in batches) moves the cumulative ACK over much
+    /// of the window before the duplicates that reveal a loss are read, and only then does the
+    /// sender refill; the flight measured at that moment is a fraction of what was in the
+    /// network when the segment was lost.
+    private var flightAtLastTransmission = 0
     var mss: Int
     /// Cap on the window: more than the send buffer can never be in flight anyway.
     let maximumWindow: Int
@@ -48,12 +54,21 @@ struct CongestionControl {
         duplicateACKs = 0
         if inRecovery {
             if ack >= recover {
-                // Full acknowledgment: leave recovery with the reduced window, RFC 6582 §3.2
-                // step 3 option 1: min(ssthresh, max(FlightSize, SMSS) + SMSS). Never below two
-                // segments when nothing is in flight: a window of one waits out the peer's
-                // delayed-ACK timer after every recovery.
                 inRecovery = false
-                window = max(min(slowStartThreshold, max(flightAfter, mss) + mss), mss)
+                if usesSACK {
+                    // RFC 6675 sets the window to ssthresh when recovery begins and leaves it
+                    // there (as RFC 6937 ends recovery at ssthresh). The flight may well be
+                    // empty now: when the ACKs of a whole window are read in one batch, the
+                    // sender gets no chance to send before the full acknowledgment is read, and
+                    // cutting the window to that flight would halve it a second time.
+                    window = slowStartThreshold
+                } else {
+                    // NewReno inflated the window during recovery: RFC 6582 §3.2 step 3 option
+                    // 1, min(ssthresh, max(FlightSize, SMSS) + SMSS), so no burst follows. Never
+                    // below two segments when nothing is in flight: a window of one waits out
+                    // the peer's delayed-ACK timer after every recovery.
+                    window = max(min(slowStartThreshold, max(flightAfter, mss) + mss), mss)
+                }
                 return .none
             }
             if usesSACK { return .none }
@@ -113,7 +128,8 @@ struct CongestionControl {
     /// before the last recovery or timeout (RFC 6582 §3.2 step 2, the "recover" check).
     private mutating func enterRecovery(ack: SequenceNumber, flight: Int, highestSent: SequenceNumber) -> Action {
         guard ack >= recover else { return .none }
-        slowStartThreshold = max(flight / 2, 2 * mss)
+        // RFC 5681 eq. 4 with FlightSize as it was when the window carrying the loss was sent.
+        slowStartThreshold = max(max(flight, flightAtLastTransmission) / 2, 2 * mss)
         window = usesSACK ? slowStartThreshold : slowStartThreshold + 3 * mss
         recover = highestSent
         inRecovery = true
@@ -125,6 +141,11 @@ struct CongestionControl {
     /// so a small window still produces the third.
     var limitedTransmitAllowance: Int {
         inRecovery ? 0 : min(duplicateACKs, 2) * mss
+    }
+
+    /// A segment went out; `flight` is what is outstanding now, that segment included.
+    mutating func onTransmit(flight: Int) {
+        flightAtLastTransmission = flight
     }
 
     /// A retransmission timeout: back to one segment (RFC 5681 §3.1 eq. 4).

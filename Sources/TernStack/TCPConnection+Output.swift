@@ -194,6 +194,7 @@ extension TCPConnection {
         // The flight includes this segment before any timer is armed for it.
         let end = sequence + length + (fin ? 1 : 0)
         if end > sendMax { sendMax = end }
+        congestion.onTransmit(flight: sendMax - sendUnacknowledged)
         // The probe timeout counts from the most recent transmission (RFC 8985 §7.2).
         if retransmitDeadline == nil || timerMode == .persist || (timerMode == .tailLossProbe && !isRetransmission) {
             armRetransmitTimer(restart: true)
