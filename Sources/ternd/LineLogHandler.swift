@@ -15,22 +15,28 @@ struct LineLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        // The web server logs every request: the pieces go straight into the log buffer,
-        // and metadata is merged and sorted only when there is some.
+        // Metadata is merged and sorted only when there is some.
         let extra = event.metadata ?? [:]
         let fields = metadata.isEmpty && extra.isEmpty
             ? [] : metadata.merging(extra) { $1 }.sorted(by: { $0.key < $1.key })
-        let label = self.label
-        LogBuffer.shared.appendLine(urgent: event.level >= .warning) { line in
-            LineLogHandler.appendTimestamp(to: &line)
-            line.append(text: " " + event.level.rawValue + " ")
-            line.append(text: label)
-            line.append(text: ": ")
+        LineLogHandler.writeLine(level: event.level, label: label) { line in
             line.append(text: event.message.description)
             for (key, value) in fields {
                 line.append(text: " " + key + "=")
                 line.append(text: value.description)
             }
+        }
+    }
+
+    /// Puts a line together straight in the log buffer: timestamp, level and label, then
+    /// what `message` appends. The web server's access log comes this way for every request.
+    static func writeLine(level: Logger.Level, label: String, message: (inout [UInt8]) -> Void) {
+        LogBuffer.shared.appendLine(urgent: level >= .warning) { line in
+            appendTimestamp(to: &line)
+            line.append(text: " " + level.rawValue + " ")
+            line.append(text: label)
+            line.append(text: ": ")
+            message(&line)
         }
     }
 

@@ -17,10 +17,12 @@ final class ServiceSet {
         webLimits.maximumConnections = configuration.maxConnections
         do {
             if configuration.httpPort != 0, let webRoot {
-                let access = Logger(label: "http")
+                // One line per request: formatted straight into the log buffer, past swift-log.
+                let logsRequests = Logger(label: "http").logLevel <= .info
                 services.append(try WebService(stack: stack, port: configuration.httpPort, webRoot: webRoot,
-                                               backlog: backlog, limits: webLimits) { line in
-                    access.info("\(line)")
+                                               backlog: backlog, limits: webLimits) { entry in
+                    guard logsRequests else { return }
+                    LineLogHandler.writeLine(level: .info, label: "http") { entry.append(to: &$0) }
                 })
             }
             if configuration.chatPort != 0 {

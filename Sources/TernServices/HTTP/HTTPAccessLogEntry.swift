@@ -24,6 +24,33 @@ public struct HTTPAccessLogEntry: Equatable, Sendable, CustomStringConvertible {
 
     /// `GET /index.html HTTP/1.1 200 1234`, plus ` (incomplete)` when cut short.
     public var description: String {
-        "\(method) \(target) \(version) \(status) \(bodyBytesSent)" + (completed ? "" : " (incomplete)")
+        var bytes: [UInt8] = []
+        append(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends `description`'s bytes, without building a String on the way.
+    public func append(to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: method.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: target.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: version.utf8)
+        bytes.append(UInt8(ascii: " "))
+        Self.appendDecimal(Int64(status), to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        Self.appendDecimal(bodyBytesSent, to: &bytes)
+        if !completed { bytes.append(contentsOf: " (incomplete)".utf8) }
+    }
+
+    private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 }

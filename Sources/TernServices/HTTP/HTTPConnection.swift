@@ -38,6 +38,13 @@ public final class HTTPConnection: ServiceConnection {
     private var staging: [UInt8] = []
     private var stagingStart = 0
     private var stagingEnd = 0
+    /// The buffer file pieces are read into, kept from response to response while small
+    /// (a keep-alive client fetching small files would otherwise cost an allocation each).
+    /// While a piece is being sent it sits in `staging` and this is empty.
+    private var fileBuffer: [UInt8] = []
+    private var stagingHoldsFileBuffer = false
+    /// Largest file buffer kept between responses.
+    private static let keptFileBufferSize = 2048
 
     private var logEntries: [HTTPAccessLogEntry] = []
 
@@ -136,6 +143,14 @@ public final class HTTPConnection: ServiceConnection {
         return logEntries
     }
 
+    /// Hands each record of a response finished since the last call to `body`, keeping the
+    /// list's storage for the next ones.
+    public func drainAccessLog(_ body: (HTTPAccessLogEntry) -> Void) {
+        guard !logEntries.isEmpty else { return }
+        for entry in logEntries { body(entry) }
+        logEntries.removeAll(keepingCapacity: true)
+    }
+
     // MARK: Requests
 
     /// Parses what can be parsed now and starts responses.
@@ -196,6 +211,7 @@ public final class HTTPConnection: ServiceConnection {
     /// the response is complete, or aborts if the file cannot be read to the promised length.
     private func refill() {
         guard let active = response else { return }
+        takeBackFileBuffer()
         stagingStart = 0
         stagingEnd = 0
         if !active.headStaged {
@@ -210,10 +226,8 @@ public final class HTTPConnection: ServiceConnection {
         let remaining = file.size - offset
         guard remaining > 0 else { return }
         let chunk = Int(min(Int64(server.configuration.fileChunkSize), remaining))
-        if staging.count < chunk || staging.count > server.configuration.fileChunkSize {
-            staging = [UInt8](repeating: 0, count: chunk)
-        }
-        let n = staging.withUnsafeMutableBytes { file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<chunk]), at: offset) }
+        if fileBuffer.count < chunk { fileBuffer = [UInt8](repeating: 0, count: chunk) }
+        let n = fileBuffer.withUnsafeMutableBytes { file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<chunk]), at: offset) }
         guard let n, n > 0 else {
             // The file shrank or failed after Content-Length was sent: the only honest signal
             // left is to reset the connection.
@@ -222,7 +236,18 @@ public final class HTTPConnection: ServiceConnection {
             return
         }
         active.fileOffset += Int64(n)
+        swap(&staging, &fileBuffer)
+        stagingHoldsFileBuffer = true
         stagingEnd = n
+    }
+
+    /// Returns the file buffer from `staging` and lets go of whatever else staging held.
+    private func takeBackFileBuffer() {
+        if stagingHoldsFileBuffer {
+            swap(&staging, &fileBuffer)
+            stagingHoldsFileBuffer = false
+        }
+        staging = []
     }
 
     private func finishResponse() {
@@ -246,7 +271,8 @@ public final class HTTPConnection: ServiceConnection {
         entry.completed = completed
         logEntries.append(entry)
         response = nil
-        staging = []
+        takeBackFileBuffer()
+        if fileBuffer.count > Self.keptFileBufferSize { fileBuffer = [] }
         stagingStart = 0
         stagingEnd = 0
     }

@@ -11,7 +11,14 @@ public struct HTTPVersion: Equatable, Hashable, Sendable, CustomStringConvertibl
     public static let http10 = HTTPVersion(major: 1, minor: 0)
     public static let http11 = HTTPVersion(major: 1, minor: 1)
 
-    public var description: String { "HTTP/\(major).\(minor)" }
+    public var description: String {
+        // Every request's access-log record carries its version: no formatting for the usual two.
+        switch (major, minor) {
+        case (1, 1): "HTTP/1.1"
+        case (1, 0): "HTTP/1.0"
+        default: "HTTP/\(major).\(minor)"
+        }
+    }
 }
 
 /// One header field line, as received.

@@ -9,17 +9,17 @@ public final class WebService: HostedService {
     private let host: StreamServiceHost<HTTPConnection>
 
     /// Listens on `port`, serving `webRoot` (opened before privileges were dropped).
-    /// `accessLog` receives one line per response: method, path, status, bytes.
+    /// `accessLog` receives one record per response: method, path, status, bytes.
     public init(stack: NetworkStack, port: UInt16, webRoot: WebRoot, backlog: Int = 128,
                 limits: StreamServiceLimits = StreamServiceLimits(),
-                accessLog: @escaping (String) -> Void) throws(SocketError) {
+                accessLog: @escaping (HTTPAccessLogEntry) -> Void) throws(SocketError) {
         self.port = port
         let files = HTTPFileServer(webRoot: webRoot)
         self.files = files
         host = StreamServiceHost(stack: stack, listener: try stack.listenTCP(port: port, backlog: backlog),
                                  limits: limits) { files.makeConnection() }
         host.afterActivity = { connection in
-            for entry in connection.takeAccessLogEntries() { accessLog(entry.description) }
+            connection.drainAccessLog(accessLog)
         }
     }
 
