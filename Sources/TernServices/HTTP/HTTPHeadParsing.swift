@@ -24,6 +24,11 @@ enum HTTPHeadParsing {
 
         var headers: [HTTPHeaderField] = []
         headers.reserveCapacity(lineCount - 1)
+        // The fields that matter here are noted in passing, so most requests (a Host field
+        // and nothing that frames a body) need no second look at the headers.
+        var hosts = 0
+        var framesBody = false
+        var hasConnection = false
         while let range = lines.next() {
             let line = head[range]
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return .failure(.malformedHeader) }
@@ -33,6 +38,9 @@ enum HTTPHeadParsing {
             guard HTTPSyntax.isToken(name) else { return .failure(.malformedHeader) }
             let value = HTTPSyntax.trimmed(line[(colon + 1)...])
             guard value.allSatisfy(HTTPSyntax.isFieldValueCharacter) else { return .failure(.malformedHeader) }
+            if nameMatches(name, "host") { hosts += 1 }
+            if nameMatches(name, "content-length") || nameMatches(name, "transfer-encoding") { framesBody = true }
+            if nameMatches(name, "connection") { hasConnection = true }
             headers.append(HTTPHeaderField(name: String(decoding: name, as: UTF8.self),
                                            value: String(decoding: value, as: UTF8.self)))
         }
@@ -40,17 +48,32 @@ enum HTTPHeadParsing {
         var head = HTTPRequestHead(method: method, target: target, version: version, headers: headers,
                                    bodyFraming: .none, keepAlive: false)
 
-        let hosts = head.count(of: "host")
         if hosts > 1 { return .failure(.multipleHosts) }
         if version.minor >= 1 && hosts == 0 { return .failure(.missingHost) }
 
-        switch bodyFraming(of: head) {
-        case .success(let framing): head.bodyFraming = framing
-        case .failure(let error): return .failure(error)
+        if framesBody {
+            switch bodyFraming(of: head) {
+            case .success(let framing): head.bodyFraming = framing
+            case .failure(let error): return .failure(error)
+            }
         }
 
-        head.keepAlive = version.minor >= 1 && !head.hasConnectionOption("close")
+        head.keepAlive = version.minor >= 1 && !(hasConnection && head.hasConnectionOption("close"))
         return .success(head)
+    }
+
+    /// Whether a header name equals `lowercaseName`, ignoring ASCII case.
+    private static func nameMatches(_ name: Slice<UnsafeRawBufferPointer>, _ lowercaseName: StaticString) -> Bool {
+        guard name.count == lowercaseName.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
+        var i = name.startIndex
+        for e in expected {
+            let b = name[i]
+            // Names are tokens; folding 0x20 only matters for letters, and e is lowercase.
+            guard b == e || (b | 0x20 == e && e >= UInt8(ascii: "a") && e <= UInt8(ascii: "z")) else { return false }
+            i += 1
+        }
+        return true
     }
 
     /// The lines of a head, as ranges without their line ends. The piece after the last LF
@@ -107,9 +130,7 @@ enum HTTPHeadParsing {
 
     /// RFC 9112 §6.1–6.3, taking the strict choices an origin server may take.
     private static func bodyFraming(of head: HTTPRequestHead) -> Result<HTTPBodyFraming, HTTPRequestError> {
-        // Most requests carry neither field: look before building any list.
         let hasTransferEncoding = head.count(of: "transfer-encoding") > 0
-        guard hasTransferEncoding || head.count(of: "content-length") > 0 else { return .success(.none) }
         let transferEncodings = head.values(of: "transfer-encoding")
         let contentLengths = head.values(of: "content-length")
         if hasTransferEncoding {
