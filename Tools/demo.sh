@@ -87,7 +87,8 @@ Try, as root in another terminal:
   ip netns exec $ns ping -s 4000 10.0.0.2            # fragmented both ways
   ip netns exec $ns nc -u 10.0.0.2 37 | od -An -tu1   # Time Protocol over UDP (type Enter)
   ip netns exec $ns nc 10.0.0.2 7                     # TCP echo
-  ip netns exec $ns curl http://10.0.0.2/             # web server (once the HTTP service is in)
+  ip netns exec $ns curl -i http://10.0.0.2/          # web server
+  ip netns exec $ns $root/.build/release/tern-chat you 10.0.0.2 3490   # chat (swift build -c release first)
   ip netns exec $ns tcpdump -ni tern0                 # watch the wire
 The daemon's log: $work/log; its capture: $work/demo.pcap (kill -USR1 $pid logs counters).
 EOF2
