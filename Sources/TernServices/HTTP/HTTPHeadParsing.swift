@@ -38,9 +38,11 @@ enum HTTPHeadParsing {
             guard HTTPSyntax.isToken(name) else { return .failure(.malformedHeader) }
             let value = HTTPSyntax.trimmed(line[(colon + 1)...])
             guard value.allSatisfy(HTTPSyntax.isFieldValueCharacter) else { return .failure(.malformedHeader) }
-            if nameMatches(name, "host") { hosts += 1 }
-            if nameMatches(name, "content-length") || nameMatches(name, "transfer-encoding") { framesBody = true }
-            if nameMatches(name, "connection") { hasConnection = true }
+            if HTTPSyntax.namesMatch(name, "host".utf8) { hosts += 1 }
+            if HTTPSyntax.namesMatch(name, "content-length".utf8) || HTTPSyntax.namesMatch(name, "transfer-encoding".utf8) {
+                framesBody = true
+            }
+            if HTTPSyntax.namesMatch(name, "connection".utf8) { hasConnection = true }
             headers.append(HTTPHeaderField(name: String(decoding: name, as: UTF8.self),
                                            value: String(decoding: value, as: UTF8.self)))
         }
@@ -60,20 +62,6 @@ enum HTTPHeadParsing {
 
         head.keepAlive = version.minor >= 1 && !(hasConnection && head.hasConnectionOption("close"))
         return .success(head)
-    }
-
-    /// Whether a header name equals `lowercaseName`, ignoring ASCII case.
-    private static func nameMatches(_ name: Slice<UnsafeRawBufferPointer>, _ lowercaseName: StaticString) -> Bool {
-        guard name.count == lowercaseName.utf8CodeUnitCount else { return false }
-        let expected = UnsafeRawBufferPointer(start: lowercaseName.utf8Start, count: lowercaseName.utf8CodeUnitCount)
-        var i = name.startIndex
-        for e in expected {
-            let b = name[i]
-            // Names are tokens; folding 0x20 only matters for letters, and e is lowercase.
-            guard b == e || (b | 0x20 == e && e >= UInt8(ascii: "a") && e <= UInt8(ascii: "z")) else { return false }
-            i += 1
-        }
-        return true
     }
 
     /// The lines of a head, as ranges without their line ends. The piece after the last LF
@@ -130,10 +118,9 @@ enum HTTPHeadParsing {
 
     /// RFC 9112 §6.1–6.3, taking the strict choices an origin server may take.
     private static func bodyFraming(of head: HTTPRequestHead) -> Result<HTTPBodyFraming, HTTPRequestError> {
-        let hasTransferEncoding = head.count(of: "transfer-encoding") > 0
         let transferEncodings = head.values(of: "transfer-encoding")
         let contentLengths = head.values(of: "content-length")
-        if hasTransferEncoding {
+        if !transferEncodings.isEmpty {
             guard head.version.minor >= 1, contentLengths.isEmpty else { return .failure(.invalidTransferEncoding) }
             let codings = transferEncodings.flatMap(HTTPSyntax.listElements).map(HTTPSyntax.lowercased)
             // Only the framing matters to a server that discards request bodies, so inner

@@ -67,13 +67,6 @@ public struct HTTPRequestHead: Equatable, Sendable {
         headers.compactMap { HTTPSyntax.namesMatch($0.name, name) ? $0.value : nil }
     }
 
-    /// How many fields are named `name`, without collecting their values.
-    func count(of name: String) -> Int {
-        var n = 0
-        for field in headers where HTTPSyntax.namesMatch(field.name, name) { n += 1 }
-        return n
-    }
-
     /// Whether a `Connection` field lists `option` (compared case-insensitively).
     func hasConnectionOption(_ option: String) -> Bool {
         for field in headers where HTTPSyntax.namesMatch(field.name, "connection") {

@@ -35,10 +35,11 @@ enum HTTPSyntax {
         String(decoding: s.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
-    /// Whether two header names are equal ignoring ASCII case, without allocating.
-    static func namesMatch(_ a: String, _ b: String) -> Bool {
-        var i = a.utf8.makeIterator()
-        var j = b.utf8.makeIterator()
+    /// Whether two header names are equal ignoring ASCII case, without allocating. Either
+    /// side may be a String's UTF-8 view or raw bytes straight from the wire.
+    static func namesMatch<A: Sequence<UInt8>, B: Sequence<UInt8>>(_ a: A, _ b: B) -> Bool {
+        var i = a.makeIterator()
+        var j = b.makeIterator()
         while true {
             switch (i.next(), j.next()) {
             case (nil, nil): return true
@@ -47,6 +48,10 @@ enum HTTPSyntax {
             default: return false
             }
         }
+    }
+
+    static func namesMatch(_ a: String, _ b: String) -> Bool {
+        namesMatch(a.utf8, b.utf8)
     }
 
     /// Trims spaces and tabs from both ends.
