@@ -89,10 +89,7 @@ extension TCPLayer {
         usage.tcpTimeWaitEntries = timeWait.count
         usage.tcpListeners = listeners.count
         usage.tcpTimerEntries = timers.count
-        usage.tcpBufferBytesPooled = sendBufferPool.count * sendBufferPool.blockSize
-        if receiveBufferPool !== sendBufferPool {
-            usage.tcpBufferBytesPooled += receiveBufferPool.count * receiveBufferPool.blockSize
-        }
+        usage.tcpBufferBytesPooled = bufferPools.reduce(0) { $0 + $1.count * $1.blockSize }
         for connection in connections.values {
             if connection.sendBuffer.isAllocated { usage.tcpBufferBytesAllocated += connection.sendBuffer.capacity }
             if connection.receiveBuffer.isAllocated { usage.tcpBufferBytesAllocated += connection.receiveBuffer.capacity }

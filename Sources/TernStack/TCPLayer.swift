@@ -62,6 +62,8 @@ final class TCPLayer {
     /// when both buffer sizes agree).
     let sendBufferPool: BufferPool
     let receiveBufferPool: BufferPool
+    /// Each pool once.
+    let bufferPools: [BufferPool]
     /// When the pools next free the blocks that went unused; nil while they are empty.
     private var bufferPoolTrimDeadline: Instant?
     /// The connection of the last segment: bulk transfers skip the table lookup.
@@ -84,11 +86,12 @@ final class TCPLayer {
         self.receiveBufferPool = configuration.receiveBufferSize == configuration.sendBufferSize
             ? sendBufferPool
             : BufferPool(blockSize: configuration.receiveBufferSize, limit: configuration.maximumPooledBuffers)
+        self.bufferPools = receiveBufferPool === sendBufferPool ? [sendBufferPool] : [sendBufferPool, receiveBufferPool]
     }
 
     /// Blocks waiting in the pools.
     var pooledBufferCount: Int {
-        sendBufferPool.count + (receiveBufferPool === sendBufferPool ? 0 : receiveBufferPool.count)
+        bufferPools.reduce(0) { $0 + $1.count }
     }
 
     var now: Instant { stack.now }
@@ -286,8 +289,7 @@ final class TCPLayer {
     /// Once per buffer-release interval, frees the pooled blocks that went unused through it.
     private func trimBufferPools(now: Instant) {
         if let due = bufferPoolTrimDeadline, due <= now {
-            sendBufferPool.trim()
-            if receiveBufferPool !== sendBufferPool { receiveBufferPool.trim() }
+            for pool in bufferPools { pool.trim() }
             bufferPoolTrimDeadline = nil
         }
         if bufferPoolTrimDeadline == nil && pooledBufferCount > 0 {
