@@ -70,7 +70,7 @@ let package = Package(
 
         // Fuzz targets: Tools/fuzz.sh builds them with libFuzzer and AddressSanitizer; a plain
         // build makes a tool that replays saved inputs.
-        .executableTarget(name: "fuzz-wire", dependencies: ["TernWire"], path: "Fuzz/fuzz-wire", swiftSettings: strict),
+        .executableTarget(name: "fuzz-wire", dependencies: ["FuzzSupport", "TernWire"], path: "Fuzz/fuzz-wire", swiftSettings: strict),
         .target(name: "FuzzSupport", path: "Fuzz/FuzzSupport", swiftSettings: strict),
         .executableTarget(name: "fuzz-stack", dependencies: ["FuzzSupport", "TernStack", "TernWire"], path: "Fuzz/fuzz-stack",
                           swiftSettings: strict),
