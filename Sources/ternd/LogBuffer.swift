@@ -35,20 +35,7 @@ final class LogBuffer: @unchecked Sendable {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         guard !pending.isEmpty else { return }
-        var offset = 0
-        pending.withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
-            while offset < bytes.count {
-                let n = write(2, base + offset, bytes.count - offset)
-                if n > 0 {
-                    offset += n
-                } else if n < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
+        pending.withUnsafeBytes { Output.writeAll($0, to: 2) }
         pending.removeAll(keepingCapacity: true)
     }
 }

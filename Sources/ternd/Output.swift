@@ -8,9 +8,16 @@ enum Output {
         LogBuffer.shared.flush()
         var bytes = Array(text.utf8)
         bytes.append(UInt8(ascii: "\n"))
+        bytes.withUnsafeBytes { writeAll($0, to: fd) }
+    }
+
+    /// Writes all of `bytes`, retrying after interruptions and short writes; gives up
+    /// silently on any other failure (there is nowhere left to report it).
+    static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32) {
+        guard let base = bytes.baseAddress else { return }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = write(fd, base + offset, bytes.count - offset)
             if n > 0 {
                 offset += n
             } else if n < 0 && errno == EINTR {
