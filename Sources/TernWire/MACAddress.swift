@@ -29,7 +29,7 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
         for i in 0..<6 {
             let base = i * 3
             if i > 0 && utf8[base - 1] != separator { return nil }
-            guard let hi = hexValue(utf8[base]), let lo = hexValue(utf8[base + 1]) else { return nil }
+            guard let hi = ASCIIHex.value(of: utf8[base]), let lo = ASCIIHex.value(of: utf8[base + 1]) else { return nil }
             value = value << 8 | UInt64(hi << 4 | lo)
         }
         self.rawValue = value
@@ -76,16 +76,6 @@ public struct MACAddress: Hashable, Sendable, Comparable, CustomStringConvertibl
     func store(to buffer: UnsafeMutableRawBufferPointer, at offset: Int) {
         buffer.setU16(offset, UInt16(truncatingIfNeeded: rawValue >> 32))
         buffer.setU32(offset + 2, UInt32(truncatingIfNeeded: rawValue))
-    }
-}
-
-@inline(__always)
-func hexValue(_ c: UInt8) -> UInt8? {
-    switch c {
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-    case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-    case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-    default: return nil
     }
 }
 

@@ -1,3 +1,5 @@
+import TernWire
+
 /// An incremental HTTP/1.x request parser: feed it any split of the stream (one byte at a time
 /// included); it reports each request head, then the end of that request's body (which it
 /// reads and discards), and so on for pipelined requests.
@@ -213,15 +215,7 @@ public struct HTTPRequestParser: Sendable {
         var digits = 0
         var index = 0
         while index < line.count {
-            let b = line[index]
-            let digit: UInt8
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
-            default: digit = 0xFF
-            }
-            if digit == 0xFF { break }
+            guard let digit = ASCIIHex.value(of: line[index]) else { break }
             digits += 1
             guard digits <= 15 else { return nil }
             value = value << 4 | UInt64(digit)

@@ -1,3 +1,5 @@
+import TernWire
+
 /// Percent-decoding of URI path segments (RFC 3986 §2.1).
 enum PercentDecoding {
     /// The decoded bytes, or nil if a `%` is not followed by two hex digits.
@@ -12,21 +14,12 @@ enum PercentDecoding {
                 out.append(b)
                 continue
             }
-            guard i != bytes.endIndex, let high = hexValue(bytes[i]) else { return nil }
+            guard i != bytes.endIndex, let high = ASCIIHex.value(of: bytes[i]) else { return nil }
             i = bytes.index(after: i)
-            guard i != bytes.endIndex, let low = hexValue(bytes[i]) else { return nil }
+            guard i != bytes.endIndex, let low = ASCIIHex.value(of: bytes[i]) else { return nil }
             i = bytes.index(after: i)
             out.append(high << 4 | low)
         }
         return out
-    }
-
-    private static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -1,3 +1,5 @@
+import TernWire
+
 /// A strict JSON parser (RFC 8259) over UTF-8 bytes.
 ///
 /// Strict means: the whole input must be valid UTF-8 and exactly one value surrounded by
@@ -248,14 +250,7 @@ private struct Parser {
         guard bytes.count - position >= 4 else { throw fail(.invalidUnicodeEscape) }
         var value: UInt16 = 0
         for _ in 0..<4 {
-            let b = bytes[position]
-            let digit: UInt8
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = b - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = b - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = b - UInt8(ascii: "A") + 10
-            default: throw fail(.invalidUnicodeEscape)
-            }
+            guard let digit = ASCIIHex.value(of: bytes[position]) else { throw fail(.invalidUnicodeEscape) }
             value = value << 4 | UInt16(digit)
             position += 1
         }
