@@ -325,8 +325,15 @@ extension TCPConnection {
         }
         let segmentWindow = Int(segment.header.window) << Int(sendScale)
         if sackEnabled && !segment.options.sackBlocks.isEmpty {
+            let sackedBefore = scoreboard.totalBytes
             recordSACK(segment.options.sackBlocks, ack: ack)
             if congestion.inRecovery { detectLostRetransmissions() }
+            if scoreboard.totalBytes > sackedBefore && ack <= sendUnacknowledged {
+                // The peer reports progress: probes count from here, and the next one waits
+                // for silence after this ACK.
+                probesSent = 0
+                if timerMode == .tailLossProbe { armRetransmitTimer(restart: true) }
+            }
         }
         defer { checkSACKLoss(ack: ack) }
 
@@ -359,7 +366,7 @@ extension TCPConnection {
                 recoveryRetransmissions.removeAll()
                 lostRetransmissions.removeAll()
             }
-            probeSent = false
+            probesSent = 0
             if sendUnacknowledged == sendMax {
                 if timerMode != .persist { retransmitDeadline = nil }
             } else {

@@ -39,21 +39,35 @@ extension TCPConnection {
         }
     }
 
-    /// Arms the retransmit timer: a tail loss probe first when RFC 8985 §7.2 allows one
-    /// (SACK, an RTT estimate, not in recovery, no probe outstanding), else the RTO.
+    /// Loss probes sent in a row before the retransmission timeout takes over. A Linux
+    /// receiver that reads a flight in one batch answers it with one ACK: with a single probe,
+    /// losing that ACK and the probe's answer left only the timeout (200 ms at least, thousands
+    /// of round trips on a virtual link). A second probe, after twice the wait, makes that a
+    /// triple loss.
+    static let maximumProbes = 2
+
+    /// Arms the retransmit timer: a loss probe first when one is allowed (SACK, an RTT
+    /// estimate, fewer than `maximumProbes` unanswered), else the RTO.
+    ///
+    /// RFC 8985 §7.2 probes only outside recovery. We probe in recovery too: there a window
+    /// full of data can end with the last ACKs lost, or with a retransmission lost and nothing
+    /// left to send that would bring the SACKs revealing it; either way only the timeout would
+    /// follow. The probe resends the first hole, which repairs the one case and draws an ACK
+    /// in the other, and it comes only after two round trips of silence.
     func armRetransmitTimer(restart: Bool) {
         guard restart || retransmitDeadline == nil else { return }
         var timeout = rtt.timeout
         timerMode = .retransmission
-        if sackEnabled && !probeSent && !congestion.inRecovery && state.isSynchronized, let srtt = rtt.smoothed {
+        if sackEnabled && probesSent < Self.maximumProbes && state.isSynchronized, let srtt = rtt.smoothed {
             // PTO = 2·SRTT, at least 1 ms (a host on a virtual link has round trips of tens
             // of microseconds; Linux's 10 ms floor would leave the link idle for hundreds of
             // them). With one segment in flight the peer may be holding a delayed ACK, so
-            // allow for that too.
+            // allow for that too. Each further probe waits twice as long.
             var probe = max(2 * srtt, 1_000_000)
             if sendMax - sendUnacknowledged <= sendMSS {
                 probe += layer.delayedACKNanoseconds + 10_000_000
             }
+            probe <<= probesSent
             if probe < timeout {
                 timeout = probe
                 timerMode = .tailLossProbe
@@ -63,14 +77,18 @@ extension TCPConnection {
         layer.scheduleTimer(self)
     }
 
-    /// Sends new data, or resends the last segment, so that a loss at the tail of a flight
-    /// shows up in a SACK instead of waiting for the retransmission timeout.
+    /// Sends new data, or resends the first hole or the last segment, so that a loss at the
+    /// tail of a flight shows up in a SACK instead of waiting for the retransmission timeout.
     private func tailLossProbe() {
-        probeSent = true
+        probesSent += 1
         guard state.isSynchronized, sendMax > sendUnacknowledged else { return }
         layer.count(.tcpTailLossProbes)
         let room = sendWindow - (sendNext - sendUnacknowledged)
-        if unsentBytes > 0 && room > 0 && sendNext == sendMax {
+        let hole = scoreboard.nextGap(from: sendUnacknowledged)
+        if let hole, congestion.inRecovery {
+            // In recovery the first hole comes first: its retransmission may be what was lost.
+            sendDataSegment(at: hole.start, length: min(hole.end - hole.start, payloadLimit), fin: false)
+        } else if unsentBytes > 0 && room > 0 && sendNext == sendMax {
             // New data, regardless of the congestion window: two segments where there are,
             // since a Linux receiver answers two full segments at once but may hold its ACK
             // for one (delayed ACK, up to 40 ms).
@@ -79,7 +97,7 @@ extension TCPConnection {
             sendData(at: sequence, length: length, fin: false)
             sendNext = sequence + length
             sendMax = sendNext
-        } else if let hole = scoreboard.nextGap(from: sendUnacknowledged) {
+        } else if let hole {
             // SACKs already show a hole: resend its start.
             sendDataSegment(at: hole.start, length: min(hole.end - hole.start, payloadLimit), fin: false)
         } else {

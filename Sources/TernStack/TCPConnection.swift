@@ -136,8 +136,9 @@ public final class TCPConnection {
     var recoveryRetransmissions: [RetransmissionRecord] = []
     /// Ranges whose retransmission was lost, to resend first.
     var lostRetransmissions: [(start: SequenceNumber, end: SequenceNumber)] = []
-    /// A tail loss probe was sent and no new data has been acknowledged since.
-    var probeSent = false
+    /// Loss probes sent since new data was last acknowledged (at most
+    /// `TCPConnection.maximumProbes` before the retransmission timeout takes over).
+    var probesSent = 0
     /// Consecutive retransmission timeouts.
     var retransmissionCount = 0
     /// What the peer has SACKed above `sendUnacknowledged` (the RFC 6675 scoreboard).

@@ -118,7 +118,7 @@ struct TCPLossTests {
         #expect(c.host.stack.counters[.tcpTimeouts] == 0)
     }
 
-    @Test("a tail loss probe draws out the loss of the last segments before the RTO")
+    @Test("tail loss probes draw out the loss of the last segments before the RTO, two at most, the second after twice the wait")
     func tailLossProbe() throws {
         let c = try Established()
         // Establish an RTT estimate of 1 ms.
@@ -131,12 +131,64 @@ struct TCPLossTests {
         _ = [UInt8](repeating: 2, count: 4 * 1448).withUnsafeBytes { c.connection.send($0) }
         c.host.stack.poll(now: c.host.now)
         #expect(c.sentData().count == 4)
-        // No ACK at all: the probe comes after 2·SRTT (at least 10 ms), well before the 200 ms RTO.
-        c.host.advance(by: .milliseconds(20))
+        // No ACK at all: the probe comes after 2·SRTT, here the 1 ms floor.
+        c.host.advance(by: .microseconds(900))
+        #expect(c.sentData().isEmpty, "nothing before the probe timeout")
+        c.host.advance(by: .microseconds(200))
         let probe = c.sentData()
         #expect(probe.map { $0.sequence &- base } == [2 * 1448, 3 * 1448],
                 "the last two segments again (a Linux receiver acknowledges two at once)")
         #expect(c.host.stack.counters[.tcpTailLossProbes] == 1)
+        // Its answer is lost as well: a second probe, after twice the wait.
+        c.host.advance(by: .microseconds(1800))
+        #expect(c.sentData().isEmpty, "the second probe waits twice as long")
+        c.host.advance(by: .microseconds(300))
+        #expect(c.sentData().map { $0.sequence &- base } == [2 * 1448, 3 * 1448])
+        #expect(c.host.stack.counters[.tcpTailLossProbes] == 2)
+        // Then only the retransmission timeout is left.
+        c.host.advance(by: .milliseconds(150))
+        #expect(c.sentData().isEmpty, "no third probe")
+        c.host.advance(by: .milliseconds(60))
+        #expect(c.sentData().map { $0.sequence &- base } == [0], "the RTO resends the first segment")
+        #expect(c.host.stack.counters[.tcpTimeouts] == 1)
+        #expect(c.host.stack.counters[.tcpTailLossProbes] == 2)
+    }
+
+    @Test("in SACK recovery, silence after the window is out brings a probe of the first hole, not the RTO")
+    func probeInRecovery() throws {
+        let c = try Established()
+        // Establish an RTT estimate of 1 ms.
+        _ = [UInt8](repeating: 1, count: 10).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        _ = c.sentData()
+        c.host.advance(by: .milliseconds(1))
+        c.peerAcks(c.ourNext &+ 10)
+        let base = c.ourNext &+ 10
+        _ = [UInt8](repeating: 3, count: 10 * 1448).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        #expect(c.sentData().count == 10)
+        // Segments 0 and 5 are lost; the peer SACKs 1–4.
+        var options = c.peer.options()
+        func block(_ from: UInt32, _ to: UInt32) -> TCPSACKBlocks {
+            TCPSACKBlocks([TCPSACKBlock(left: SequenceNumber(base &+ from * 1448), right: SequenceNumber(base &+ to * 1448))])
+        }
+        options.sackBlocks = block(1, 5)
+        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base, flags: .ack, options: options))
+        #expect(c.connection.congestion.inRecovery)
+        #expect(c.sentData().first?.sequence == base, "fast retransmit of segment 0")
+        // Segment 0's retransmission arrives: a partial ACK up to the second hole, 6–9 SACKed.
+        options.sackBlocks = block(6, 10)
+        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base &+ 5 * 1448, flags: .ack,
+                                  options: options))
+        #expect(c.sentData().map { $0.sequence &- base } == [5 * 1448], "the second hole is resent")
+        #expect(c.connection.congestion.inRecovery)
+        // That retransmission is lost, and nothing else is left to send: silence.
+        c.host.advance(by: .microseconds(1500))
+        #expect(c.sentData().map { $0.sequence &- base } == [5 * 1448], "the probe resends the hole")
+        #expect(c.host.stack.counters[.tcpTailLossProbes] == 1)
+        // Its ACK covers everything: recovery ends without a timeout.
+        c.peerAcks(base &+ 10 * 1448)
+        #expect(!c.connection.congestion.inRecovery)
         #expect(c.host.stack.counters[.tcpTimeouts] == 0)
     }
 
