@@ -9,14 +9,18 @@ enum BoundChecks {
                 "\(usage.tcpConnections) TCP connections, limit \(tcp.maximumConnections)")
         require(usage.tcpTimeWaitEntries <= tcp.maximumTimeWait,
                 "\(usage.tcpTimeWaitEntries) TIME-WAIT entries, limit \(tcp.maximumTimeWait)")
-        require(usage.tcpBufferBytesAllocated <= usage.tcpConnections * (tcp.sendBufferSize + tcp.receiveBufferSize),
+        require(usage.tcpReceiveBufferGrowth >= 0 && usage.tcpReceiveBufferGrowth <= tcp.receiveBufferGrowthLimit,
+                "receive buffers grew by \(usage.tcpReceiveBufferGrowth) bytes, limit \(tcp.receiveBufferGrowthLimit)")
+        require(usage.tcpBufferBytesAllocated
+                    <= usage.tcpConnections * (tcp.sendBufferSize + tcp.receiveBufferSize) + usage.tcpReceiveBufferGrowth,
                 "\(usage.tcpBufferBytesAllocated) buffer bytes for \(usage.tcpConnections) connections")
         require(usage.tcpBufferBytesPooled <= tcp.maximumPooledBuffers * (tcp.sendBufferSize + tcp.receiveBufferSize),
                 "\(usage.tcpBufferBytesPooled) buffer bytes pooled, limit \(tcp.maximumPooledBuffers) per size")
         require(usage.tcpLargestSendBufferUse <= tcp.sendBufferSize,
                 "a send buffer holds \(usage.tcpLargestSendBufferUse) bytes, size \(tcp.sendBufferSize)")
-        require(usage.tcpLargestReceiveBufferUse <= tcp.receiveBufferSize,
-                "received data spans \(usage.tcpLargestReceiveBufferUse) bytes, buffer \(tcp.receiveBufferSize)")
+        let largestReceiveBuffer = max(tcp.receiveBufferSize, tcp.maximumReceiveBufferSize)
+        require(usage.tcpLargestReceiveBufferUse <= largestReceiveBuffer,
+                "received data spans \(usage.tcpLargestReceiveBufferUse) bytes, largest buffer \(largestReceiveBuffer)")
         require(usage.tcpLargestRangeCount <= tcp.maximumOutOfOrderRanges,
                 "a connection tracks \(usage.tcpLargestRangeCount) ranges, limit \(tcp.maximumOutOfOrderRanges)")
         let ipv4 = configuration.ipv4

@@ -8,9 +8,9 @@
 /// Regions handed out by `readableRegion`/`writableRegion` are raw views valid until the
 /// next mutating call; no access to the ring is held while the caller uses them.
 struct ByteRing: ~Copyable {
-    let capacity: Int
+    private(set) var capacity: Int
     /// Where storage comes from and goes back to, when the ring has the pool's block size.
-    private let pool: BufferPool?
+    private var pool: BufferPool?
     private var storage: UnsafeMutableRawPointer?
     /// Index in `storage` of the oldest unread byte.
     private var head = 0
@@ -67,6 +67,24 @@ struct ByteRing: ~Copyable {
         storage = s
         head = 0
         return s
+    }
+
+    /// Enlarges the ring to `newCapacity` bytes. Every byte keeps its offset, readable ones
+    /// and those parked beyond them alike: the old storage is copied whole, starting at its
+    /// oldest byte, into the new. Rare (a receive window doubling), so one copy is cheap.
+    mutating func grow(to newCapacity: Int) {
+        guard newCapacity > capacity else { return }
+        if let old = storage {
+            let new = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+            let first = capacity - head
+            new.copyMemory(from: old + head, byteCount: first)
+            if head > 0 { (new + first).copyMemory(from: old, byteCount: head) }
+            Self.free(old, to: pool)
+            storage = new
+            head = 0
+        }
+        capacity = newCapacity
+        pool = nil
     }
 
     // MARK: Writing

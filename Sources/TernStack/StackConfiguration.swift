@@ -93,8 +93,16 @@ public struct TCPConfiguration: Sendable {
     public var maximumSegmentLifetime: Duration = .seconds(2)
     /// Send buffer per connection, in bytes (allocated when data is queued).
     public var sendBufferSize = 512 * 1024
-    /// Receive buffer per connection, in bytes: the most we advertise.
+    /// Receive buffer per connection, in bytes, when it starts: the most we advertise until
+    /// the buffer grows.
     public var receiveBufferSize = 512 * 1024
+    /// The largest a receive buffer may grow to. It doubles whenever the peer fills the whole
+    /// window while the application keeps up: a fast sender recovering from a loss is
+    /// otherwise stopped by the data held behind the hole. At most `receiveBufferSize`: no growth.
+    public var maximumReceiveBufferSize = 4 * 1024 * 1024
+    /// Bytes all connections together may hold in receive buffers beyond
+    /// `receiveBufferSize`; when used up, buffers stay as they are.
+    public var receiveBufferGrowthLimit = 32 * 1024 * 1024
     /// Out-of-order ranges held per connection.
     public var maximumOutOfOrderRanges = 32
     /// Initial retransmission timeout (RFC 6298 says 1 s).

@@ -135,6 +135,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case tcpFastRetransmits
     case tcpTimeouts
     case tcpTailLossProbes
+    case tcpReceiveBufferGrowths
     case tcpResetsSent
     case tcpChallengeACKs
     case tcpPassiveOpens
@@ -166,6 +167,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .tcpFastRetransmits: "TCP fast retransmits"
         case .tcpTimeouts: "TCP retransmission timeouts"
         case .tcpTailLossProbes: "TCP tail loss probes"
+        case .tcpReceiveBufferGrowths: "TCP receive buffers grown"
         case .tcpResetsSent: "TCP resets sent"
         case .tcpChallengeACKs: "TCP challenge ACKs"
         case .tcpPassiveOpens: "TCP passive opens"

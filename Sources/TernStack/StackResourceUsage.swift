@@ -26,8 +26,12 @@ public struct StackResourceUsage: Sendable, Equatable, CustomStringConvertible {
     /// acknowledged (bound: `TCPConfiguration.sendBufferSize`).
     public var tcpLargestSendBufferUse = 0
     /// The most receive-buffer space one connection spans: unread in-order data up to the
-    /// end of its furthest out-of-order data (bound: `TCPConfiguration.receiveBufferSize`).
+    /// end of its furthest out-of-order data (bound: `TCPConfiguration.maximumReceiveBufferSize`,
+    /// `receiveBufferSize` for a buffer that has not grown).
     public var tcpLargestReceiveBufferUse = 0
+    /// Bytes by which open connections' receive buffers have grown beyond
+    /// `TCPConfiguration.receiveBufferSize` (bound: `TCPConfiguration.receiveBufferGrowthLimit`).
+    public var tcpReceiveBufferGrowth = 0
     /// The most ranges one connection tracks, out-of-order data received or blocks the peer
     /// has SACKed (bound: `TCPConfiguration.maximumOutOfOrderRanges`).
     public var tcpLargestRangeCount = 0
@@ -55,7 +59,7 @@ public struct StackResourceUsage: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         "tcp \(tcpConnections) conn, \(tcpTimeWaitEntries) time-wait, \(tcpListeners) listening, "
-            + "\(tcpBufferBytesAllocated) buffer bytes, \(tcpBufferBytesPooled) pooled (largest send \(tcpLargestSendBufferUse), "
+            + "\(tcpBufferBytesAllocated) buffer bytes, \(tcpBufferBytesPooled) pooled, \(tcpReceiveBufferGrowth) grown (largest send \(tcpLargestSendBufferUse), "
             + "receive \(tcpLargestReceiveBufferUse), \(tcpLargestRangeCount) ranges), \(tcpTimerEntries) timers; "
             + "reassembly \(reassemblyDatagrams) datagrams, \(reassemblyBytes) bytes; "
             + "arp \(arpEntries) entries, \(arpQueuedDatagrams) queued (\(arpQueuedBytes) bytes, "
@@ -89,6 +93,7 @@ extension TCPLayer {
         usage.tcpTimeWaitEntries = timeWait.count
         usage.tcpListeners = listeners.count
         usage.tcpTimerEntries = timers.count
+        usage.tcpReceiveBufferGrowth = receiveBufferGrowth
         usage.tcpBufferBytesPooled = bufferPools.reduce(0) { $0 + $1.count * $1.blockSize }
         for connection in connections.values {
             if connection.sendBuffer.isAllocated { usage.tcpBufferBytesAllocated += connection.sendBuffer.capacity }

@@ -548,6 +548,7 @@ extension TCPConnection {
             // A duplicate ACK (with SACK) at once tells the sender about the hole.
             ackNow = true
         }
+        noteWindowUse(dataEnd: sequence + length)
         layer.needsOutput(self)
     }
 

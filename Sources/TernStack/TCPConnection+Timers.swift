@@ -192,6 +192,7 @@ extension TCPConnection {
             receiveBuffer.discardAll()
         }
         outOfOrder.removeAll()
+        returnReceiveBufferGrowth()
         retransmitDeadline = nil
         delayedACKDeadline = nil
         lingerDeadline = nil

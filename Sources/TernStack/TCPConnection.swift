@@ -110,6 +110,11 @@ public final class TCPConnection {
     var advertisedEdge = SequenceNumber(0)
     /// In-order unread bytes, and out-of-order bytes parked beyond them.
     var receiveBuffer: ByteRing
+    /// Bytes by which `receiveBuffer` has grown beyond its initial size, counted in
+    /// `TCPLayer.receiveBufferGrowth` until the connection ends.
+    var receiveBufferGrowth = 0
+    /// The peer sent up to the right edge of the window since the buffer last grew.
+    var peerFilledWindow = false
     var outOfOrder: SequenceRanges
     /// Sequence number of a FIN that arrived before all the data preceding it.
     var pendingFIN: SequenceNumber?
@@ -246,6 +251,7 @@ public final class TCPConnection {
             receiveBuffer.releaseIfEmpty()
             return
         }
+        if state.canReceiveData { growReceiveBufferIfLimiting() }
         if state.canReceiveData && layer.shouldUpdateWindow(self) {
             ackNow = true
             layer.needsOutput(self)

@@ -48,7 +48,10 @@ final class TCPLayer {
     private let secret: (UInt64, UInt64)
     /// The MSS we announce: the MTU less minimal IPv4 and TCP headers.
     let ourMSS: Int
-    /// The window scale we offer: enough for the receive buffer (RFC 7323 §2.3).
+    /// Bytes by which live connections' receive buffers have grown beyond their initial size
+    /// (bound: `TCPConfiguration.receiveBufferGrowthLimit`).
+    var receiveBufferGrowth = 0
+    /// The window scale we offer: enough for the largest receive buffer (RFC 7323 §2.3).
     let ourWindowScale: UInt8
     /// The link finishes checksums and cuts super-segments (`StackConfiguration.linkOffloads`).
     let linkOffloads: Bool
@@ -77,7 +80,8 @@ final class TCPLayer {
         self.secret = (stack.randomValue(), stack.randomValue())
         self.ourMSS = max(64, min(stack.configuration.mtu, 65535) - IPv4Header.minimumSize - TCPHeader.minimumSize)
         var shift: UInt8 = 0
-        while (65535 << Int(shift)) < configuration.receiveBufferSize && shift < 14 { shift += 1 }
+        let largestWindow = max(configuration.receiveBufferSize, configuration.maximumReceiveBufferSize)
+        while (65535 << Int(shift)) < largestWindow && shift < 14 { shift += 1 }
         self.ourWindowScale = shift
         self.linkOffloads = stack.configuration.linkOffloads
         self.delayedACKNanoseconds = configuration.delayedACKTimeout.nanosecondCount

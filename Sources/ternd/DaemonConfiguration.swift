@@ -39,6 +39,7 @@ struct DaemonConfiguration {
     let synQueue: Int
     let tcpSendBuffer: Int
     let tcpReceiveBuffer: Int
+    let tcpReceiveBufferMax: Int
     let reassemblyMemory: Int
     let maxReassemblies: Int
     let arpQueue: Int
@@ -50,6 +51,7 @@ struct DaemonConfiguration {
         static let listenBacklog = 128
         static let synQueue = 256
         static let tcpBufferSize = 256 * 1024
+        static let tcpReceiveBufferMax = 4 << 20
         static let reassemblyMemory = 1 << 20
         static let maxReassemblies = 64
         static let arpQueue = 256
@@ -209,12 +211,19 @@ struct DaemonConfiguration {
         listenBacklog = try DaemonConfiguration.check(options.listenBacklog, flag: "--listen-backlog",
                                                       in: Ranges.listenBacklog)
         synQueue = try DaemonConfiguration.check(options.synQueue, flag: "--syn-queue", in: Ranges.synQueue)
-        let bufferSize = try DaemonConfiguration.check(options.tcpBufferSize, flag: "--tcp-buffer-size",
+        let bufferSize = try DaemonConfiguration.check(options.tcpBufferSize ?? Defaults.tcpBufferSize,
+                                                       flag: "--tcp-buffer-size",
                                                        in: Ranges.tcpBuffer)
         tcpSendBuffer = try DaemonConfiguration.check(options.tcpSendBuffer ?? bufferSize, flag: "--tcp-send-buffer",
                                                       in: Ranges.tcpBuffer)
         tcpReceiveBuffer = try DaemonConfiguration.check(options.tcpReceiveBuffer ?? bufferSize,
                                                          flag: "--tcp-receive-buffer", in: Ranges.tcpBuffer)
+        // A receive buffer size given on the command line is the size, as SO_RCVBUF turns off
+        // Linux's autotuning; growth stays on only when asked for or when nothing was set.
+        let sizeGiven = options.tcpReceiveBuffer != nil || options.tcpBufferSize != nil
+        tcpReceiveBufferMax = try DaemonConfiguration.check(
+            options.tcpReceiveBufferMax ?? (sizeGiven ? tcpReceiveBuffer : Defaults.tcpReceiveBufferMax),
+            flag: "--tcp-receive-buffer-max", in: Ranges.tcpBuffer)
         reassemblyMemory = try DaemonConfiguration.check(options.reassemblyMemory, flag: "--reassembly-memory",
                                                          in: Ranges.reassemblyMemory)
         maxReassemblies = try DaemonConfiguration.check(options.maxReassemblies, flag: "--max-reassemblies",
@@ -237,6 +246,7 @@ struct DaemonConfiguration {
         configuration.tcp.synQueueLength = synQueue
         configuration.tcp.sendBufferSize = tcpSendBuffer
         configuration.tcp.receiveBufferSize = tcpReceiveBuffer
+        configuration.tcp.maximumReceiveBufferSize = tcpReceiveBufferMax
         return configuration
     }
 

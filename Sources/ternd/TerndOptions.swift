@@ -112,18 +112,23 @@ struct TerndOptions: ParsableCommand {
     var synQueue: Int = DaemonConfiguration.Defaults.synQueue
 
     @Option(name: .customLong("tcp-buffer-size"),
-            help: ArgumentHelp("Send and receive buffer of each TCP connection, in bytes (allocated while in use).",
+            help: ArgumentHelp("Send and receive buffer of each TCP connection, in bytes (allocated while in use). (default: \(DaemonConfiguration.Defaults.tcpBufferSize))",
                                valueName: "bytes"))
-    var tcpBufferSize: Int = DaemonConfiguration.Defaults.tcpBufferSize
+    var tcpBufferSize: Int?
 
     @Option(name: .customLong("tcp-send-buffer"),
             help: ArgumentHelp("Send buffer of each TCP connection, in bytes (default: --tcp-buffer-size).", valueName: "bytes"))
     var tcpSendBuffer: Int?
 
     @Option(name: .customLong("tcp-receive-buffer"),
-            help: ArgumentHelp("Receive buffer (largest advertised window) of each TCP connection, in bytes (default: --tcp-buffer-size).",
+            help: ArgumentHelp("Receive buffer of each TCP connection, in bytes: the window it starts with (default: --tcp-buffer-size).",
                                valueName: "bytes"))
     var tcpReceiveBuffer: Int?
+
+    @Option(name: .customLong("tcp-receive-buffer-max"),
+            help: ArgumentHelp("Largest a receive buffer grows to, doubling while the sender fills the window and the application keeps up. (default: \(DaemonConfiguration.Defaults.tcpReceiveBufferMax); with a buffer size set, that size: no growth)",
+                               valueName: "bytes"))
+    var tcpReceiveBufferMax: Int?
 
     @Option(name: .customLong("reassembly-memory"),
             help: ArgumentHelp("Bytes held in all by IPv4 datagrams being reassembled.", valueName: "bytes"))

@@ -24,6 +24,7 @@ usage_error "--max-connections 0" --max-connections 0
 usage_error "--syn-queue 0" --syn-queue 0
 usage_error "--tcp-send-buffer 1000" --tcp-send-buffer 1000
 usage_error "--tcp-receive-buffer 1 GiB" --tcp-receive-buffer 1073741824
+usage_error "--tcp-receive-buffer-max 1000" --tcp-receive-buffer-max 1000
 usage_error "--reassembly-memory 1000" --reassembly-memory 1000
 usage_error "--max-reassemblies 0" --max-reassemblies 0
 usage_error "--arp-queue 100000" --arp-queue 100000
@@ -31,7 +32,7 @@ usage_error "--max-chat-clients 0" --max-chat-clients 0
 
 help=$("$TERND" --help 2>&1)
 missing=()
-for flag in max-connections listen-backlog syn-queue tcp-buffer-size tcp-send-buffer tcp-receive-buffer \
+for flag in max-connections listen-backlog syn-queue tcp-buffer-size tcp-send-buffer tcp-receive-buffer tcp-receive-buffer-max \
     reassembly-memory max-reassemblies arp-queue max-chat-clients; do
     echo "$help" | grep -q -- "--$flag " || missing+=("--$flag")
 done
@@ -144,7 +145,8 @@ else
 fi
 
 stop_ternd "$TERND_PID"
-# --tcp-receive-buffer 8192: no window scaling is needed, and no window above 8192 is offered.
+# --tcp-receive-buffer 8192: a size given is the size (no growth), so no window scaling is
+# needed, and no window above 8192 is offered.
 windows=$(tshark -r "$IT_WORK/limits.pcap" -Y "ip.src==10.0.0.2 && tcp" -T fields -e tcp.window_size_value \
     -e tcp.options.wscale.shift 2>/dev/null)
 largest=$(echo "$windows" | awk '{print $1}' | sort -n | tail -1)

@@ -58,7 +58,7 @@ struct TCPDataTests {
         // goes out at once.
         c.peerSends([0])
         let update = try #require(c.host.log.take().first?.tcp)
-        #expect(update.header.window == 32768, "512 KiB free, scaled by 16")
+        #expect(update.header.window == 4096, "512 KiB free, scaled by 128 (the shift a 4 MiB buffer needs)")
         c.recorder.received.removeAll()
         c.peerSends(Array("GET".utf8))
         #expect(c.recorder.received == Array("GET".utf8))
@@ -125,7 +125,10 @@ struct TCPDataTests {
 
     @Test("the window advertises free buffer space, closes to zero, answers probes, and reopens")
     func receiveWindow() throws {
-        var c = try Established(configure: { $0.tcp.receiveBufferSize = 16384 })
+        var c = try Established(configure: {
+            $0.tcp.receiveBufferSize = 16384
+            $0.tcp.maximumReceiveBufferSize = 16384
+        })
         c.recorder.autoRead = false
         #expect(c.host.stack.tcp.ourWindowScale == 0)
         let chunk = [UInt8](repeating: 7, count: 1448)

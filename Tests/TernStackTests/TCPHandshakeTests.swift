@@ -17,7 +17,7 @@ struct TCPHandshakeTests {
         #expect(reply.header.acknowledgmentNumber.rawValue == 1_000_001)
         #expect(reply.header.sourcePort == 80 && reply.header.destinationPort == 40000)
         #expect(reply.options.maximumSegmentSize == 1460)
-        #expect(reply.options.windowScale == 4, "512 KiB buffer needs a shift of 4")
+        #expect(reply.options.windowScale == 7, "a receive buffer that may grow to 4 MiB needs a shift of 7")
         #expect(reply.options.sackPermitted)
         #expect(reply.options.timestamps?.echoReply == 5000)
         #expect(reply.header.window == 65535, "the window in a SYN is not scaled")
@@ -218,7 +218,7 @@ struct TCPHandshakeTests {
         host.stack.poll(now: host.now)
         let syn = try #require(host.log.take().first?.tcp)
         #expect(syn.header.flags == .syn)
-        #expect(syn.options.maximumSegmentSize == 1460 && syn.options.windowScale == 4 && syn.options.sackPermitted)
+        #expect(syn.options.maximumSegmentSize == 1460 && syn.options.windowScale == 7 && syn.options.sackPermitted)
         #expect(syn.options.timestamps != nil)
         #expect(connection.localPort >= 49152)
         let iss = syn.header.sequenceNumber.rawValue
