@@ -10,7 +10,10 @@
 #     frames dropped each way by ternd's fault injector (--fault-drop 0.01);
 #   - the same two transfers to the kernel's own TCP at the far end of a veth pair, with
 #     offloads off (1500-byte frames end to end, like a TAP without offloads) and on, with
-#     socat as discard and chargen servers.
+#     socat as discard and chargen servers; and both again with 1 % of the packets each
+#     side receives dropped by iptables (`-m statistic`), when iptables is installed. With
+#     offloads on, iptables sees the kernel's merged super-packets and drops them whole, as
+#     ternd's fault injector does with the super-frames it receives.
 # Everything runs in a network namespace this script makes (and a second one inside it for
 # the veth peer); both are removed on exit. Uses the release ternd (builds it if missing).
 set -euo pipefail
@@ -88,7 +91,8 @@ ternd_run() {
     echo "$discard $chargen"
 }
 
-# the kernel at the far end of a veth pair, offloads on|off; prints "discard chargen".
+# the kernel at the far end of a veth pair, offloads on|off, optionally dropping a share
+# of the packets each side receives; prints "discard chargen".
 kernel_run() {
     ip netns add "$peer"
     ip netns exec "$peer" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
@@ -103,6 +107,12 @@ kernel_run() {
     ip -n "$peer" link set lo up
     ip -n "$ns" addr add 10.89.0.1/24 dev vbt0
     ip -n "$ns" link set vbt0 up
+    local drop=${2:-}
+    if [ -n "$drop" ]; then
+        for side in "$ns" "$peer"; do
+            ip netns exec "$side" iptables -A INPUT -p tcp -m statistic --mode random --probability "$drop" -j DROP
+        done
+    fi
     ip netns exec "$peer" socat -u -b 1048576 TCP-LISTEN:9,fork,reuseaddr OPEN:/dev/null 2>/dev/null &
     local discard_server=$!
     ip netns exec "$peer" socat -u -b 1048576 OPEN:/dev/zero TCP-LISTEN:19,fork,reuseaddr 2>/dev/null &
@@ -115,17 +125,24 @@ kernel_run() {
     kill -TERM "$discard_server" "$chargen_server" 2>/dev/null || true
     wait "$discard_server" "$chargen_server" 2>/dev/null || true
     ip -n "$ns" link del vbt0
+    if [ -n "$drop" ]; then ip netns exec "$ns" iptables -F INPUT; fi
     ip netns del "$peer"
     echo "$discard $chargen"
 }
 
 echo "bench-tcp: $mib MiB per transfer, median of 3, Gbit/s"
-printf '%-44s %10s %10s\n' "" "kernel→" "→kernel"
-printf '%-44s %10s %10s\n' "" "(discard)" "(chargen)"
-row() { printf '%-44s %10s %10s\n' "$1" "$2" "$3"; }
+printf '%-48s %10s %10s\n' "" "kernel→" "→kernel"
+printf '%-48s %10s %10s\n' "" "(discard)" "(chargen)"
+row() { printf '%-48s %10s %10s\n' "$1" "$2" "$3"; }
 row "ternd, TAP with offloads" $(ternd_run)
 row "ternd, TAP with offloads, 1% drop" $(ternd_run --fault-drop 0.01 --fault-seed 1)
 row "ternd, TAP --no-offload" $(ternd_run --no-offload)
 row "ternd, TAP --no-offload, 1% drop" $(ternd_run --no-offload --fault-drop 0.01 --fault-seed 1)
 row "Linux, veth, offloads off (socat)" $(kernel_run off)
 row "Linux, veth, offloads on (socat)" $(kernel_run on)
+if command -v iptables >/dev/null; then
+    row "Linux, veth, offloads off, 1% drop (iptables)" $(kernel_run off 0.01)
+    row "Linux, veth, offloads on, 1% drop (iptables)" $(kernel_run on 0.01)
+else
+    row "Linux with 1% drop: no iptables, skipped" - -
+fi
