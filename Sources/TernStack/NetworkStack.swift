@@ -157,6 +157,15 @@ public final class NetworkStack {
         tcp.poll()
     }
 
+    /// Delivers queued socket events and sends queued output, leaving every timer alone:
+    /// for a caller that has just fed frames in and knows more are waiting. A timer due now
+    /// would fire on stale information (the acknowledgment it waits for may be among the
+    /// frames not read yet), so timers wait for `poll(now:)`, once the input is drained.
+    public func flush(now: Instant) {
+        self.now = now
+        tcp.deliverAndFlush()
+    }
+
     /// When `poll(now:)` next needs to run, if nothing arrives before; nil when nothing is
     /// pending. Work queued by a socket call since the last poll makes this `now`.
     public var nextDeadline: Instant? {

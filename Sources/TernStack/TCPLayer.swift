@@ -268,7 +268,12 @@ final class TCPLayer {
         }
         if let due = timeWait.nextDeadline, due <= now { timeWait.expire(now: now) }
         trimBufferPools(now: now)
-        // Callbacks may queue output and output may raise events; a few rounds settle both.
+        deliverAndFlush()
+    }
+
+    /// Delivers socket events and sends queued output. Callbacks may queue output and output
+    /// may raise events; a few rounds settle both.
+    func deliverAndFlush() {
         var rounds = 0
         while rounds < 8 && !(eventQueue.isEmpty && listenerQueue.isEmpty && outputQueue.isEmpty) {
             rounds += 1

@@ -178,7 +178,14 @@ final class EventLoop {
             for index in 0..<count {
                 stack.receive(frame: batch[index], now: now)
             }
-            stack.poll(now: now)
+            if count < batch.capacity {
+                // The device is drained: now the timers may run.
+                stack.poll(now: now)
+                return false
+            }
+            // More frames are probably waiting, among them perhaps the acknowledgment a
+            // retransmission timer is waiting for: answer this batch, run no timer yet.
+            stack.flush(now: now)
         }
         return true
     }
