@@ -179,13 +179,13 @@ final class EventLoop {
                 stack.receive(frame: batch[index], now: now)
             }
             if count < batch.capacity {
-                // The device is drained: now the timers may run.
+                // The device had nothing more: now the timers may run.
                 stack.poll(now: now)
-                return false
+            } else {
+                // More frames are probably waiting, among them perhaps the acknowledgment a
+                // retransmission timer is waiting for: answer this batch, run no timer yet.
+                stack.flush(now: now)
             }
-            // More frames are probably waiting, among them perhaps the acknowledgment a
-            // retransmission timer is waiting for: answer this batch, run no timer yet.
-            stack.flush(now: now)
         }
         return true
     }
