@@ -84,11 +84,12 @@ extension TCPConnection {
         guard state.isSynchronized, sendMax > sendUnacknowledged else { return }
         layer.count(.tcpTailLossProbes)
         let room = sendWindow - (sendNext - sendUnacknowledged)
-        let hole = scoreboard.nextGap(from: sendUnacknowledged)
-        if let hole, congestion.inRecovery {
-            // In recovery the first hole comes first: its retransmission may be what was lost.
+        let canSendNew = unsentBytes > 0 && room > 0 && sendNext == sendMax
+        if let hole = scoreboard.nextGap(from: sendUnacknowledged), congestion.inRecovery || !canSendNew {
+            // SACKs already show a hole: resend its start. In recovery this comes before new
+            // data: the hole's retransmission may be what was lost.
             sendDataSegment(at: hole.start, length: min(hole.end - hole.start, payloadLimit), fin: false)
-        } else if unsentBytes > 0 && room > 0 && sendNext == sendMax {
+        } else if canSendNew {
             // New data, regardless of the congestion window: two segments where there are,
             // since a Linux receiver answers two full segments at once but may hold its ACK
             // for one (delayed ACK, up to 40 ms).
@@ -97,9 +98,6 @@ extension TCPConnection {
             sendData(at: sequence, length: length, fin: false)
             sendNext = sequence + length
             sendMax = sendNext
-        } else if let hole {
-            // SACKs already show a hole: resend its start.
-            sendDataSegment(at: hole.start, length: min(hole.end - hole.start, payloadLimit), fin: false)
         } else {
             // Resend the last two segments: a Linux receiver answers two full segments at once,
             // where it would hold the ACK for one (delayed ACK, up to 40 ms).

@@ -121,13 +121,7 @@ struct TCPLossTests {
     @Test("tail loss probes draw out the loss of the last segments before the RTO, two at most, the second after twice the wait")
     func tailLossProbe() throws {
         let c = try Established()
-        // Establish an RTT estimate of 1 ms.
-        _ = [UInt8](repeating: 1, count: 10).withUnsafeBytes { c.connection.send($0) }
-        c.host.stack.poll(now: c.host.now)
-        _ = c.sentData()
-        c.host.advance(by: .milliseconds(1))
-        c.peerAcks(c.ourNext &+ 10)
-        let base = c.ourNext &+ 10
+        let base = c.sampleOneMillisecondRTT()
         _ = [UInt8](repeating: 2, count: 4 * 1448).withUnsafeBytes { c.connection.send($0) }
         c.host.stack.poll(now: c.host.now)
         #expect(c.sentData().count == 4)
@@ -157,13 +151,7 @@ struct TCPLossTests {
     @Test("in SACK recovery, silence after the window is out brings a probe of the first hole, not the RTO")
     func probeInRecovery() throws {
         let c = try Established()
-        // Establish an RTT estimate of 1 ms.
-        _ = [UInt8](repeating: 1, count: 10).withUnsafeBytes { c.connection.send($0) }
-        c.host.stack.poll(now: c.host.now)
-        _ = c.sentData()
-        c.host.advance(by: .milliseconds(1))
-        c.peerAcks(c.ourNext &+ 10)
-        let base = c.ourNext &+ 10
+        let base = c.sampleOneMillisecondRTT()
         _ = [UInt8](repeating: 3, count: 10 * 1448).withUnsafeBytes { c.connection.send($0) }
         c.host.stack.poll(now: c.host.now)
         #expect(c.sentData().count == 10)
@@ -232,5 +220,18 @@ struct TCPLossTests {
         c.peerAcks(c.ourNext &+ 5000)
         #expect(c.host.stack.counters[.tcpBadACK] == 1)
         #expect(c.host.log.take().first?.tcp?.header.acknowledgmentNumber.rawValue == c.peer.sequence)
+    }
+}
+
+extension Established {
+    /// Sends ten bytes the peer acknowledges 1 ms later, giving the connection an RTT
+    /// estimate; returns our next sequence number after them.
+    func sampleOneMillisecondRTT() -> UInt32 {
+        _ = [UInt8](repeating: 1, count: 10).withUnsafeBytes { connection.send($0) }
+        host.stack.poll(now: host.now)
+        _ = sentData()
+        host.advance(by: .milliseconds(1))
+        peerAcks(ourNext &+ 10)
+        return ourNext &+ 10
     }
 }
