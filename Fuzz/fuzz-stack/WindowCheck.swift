@@ -2,7 +2,7 @@ import FuzzSupport
 import TernStack
 import TernWire
 
-/// Flow control from the sender's side (SPEC §2: the sender never exceeds the peer's
+/// Flow control from the sender's side (the sender never exceeds the peer's
 /// window): no data byte the engine sends lies beyond the furthest right edge (acknowledgment
 /// plus scaled window) that any segment from the peer offered on that connection.
 ///

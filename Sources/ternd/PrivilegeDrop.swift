@@ -2,8 +2,8 @@ import Glibc
 import Logging
 import TernLink
 
-/// Giving up root once the device is open: SPEC §1's "drops to --user and clears all
-/// capabilities".
+/// Giving up root once the device is open: the documented promise (docs/daemon.md) to drop
+/// to `--user` and clear all capabilities.
 enum PrivilegeDrop {
     /// As root: become `user` with no capabilities (`Privileges.drop`). Not as root there
     /// is no way to change user, so staying the current user is allowed (with a warning)

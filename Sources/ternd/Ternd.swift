@@ -53,7 +53,7 @@ enum Ternd {
         exit(code == 0 ? 64 : code)
     }
 
-    /// SPEC §1's order: device, kernel side, capture and faults, signals and poller,
+    /// The documented order (docs/security.md): device, kernel side, capture and faults, signals and poller,
     /// privilege drop, stack, services, announcement, ready line, loop.
     private static func run(_ configuration: DaemonConfiguration, logger: Logger) throws(StartupError) -> Int32 {
         let link = try LinkSetup.open(configuration, logger: logger)

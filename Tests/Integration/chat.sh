@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The chat service (SPEC §3.4) with Python socket clients: three clients see exactly the
+# The chat service (docs/protocols.md, "Chat") with Python socket clients: three clients see exactly the
 # right join/chat/leave packets in order (packets also split byte by byte and two in one
 # segment); each kind of bad input gets an error and a close while the others are not
 # disturbed; the service keeps working afterwards.

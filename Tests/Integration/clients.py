@@ -521,7 +521,7 @@ def http_slowloris(host, port, limit, ready_file):
             fail(f"slowloris: unexpected answer {first!r}")
 
 
-# --- Chat (SPEC §3.4) ---------------------------------------------------------------------
+# --- Chat (docs/protocols.md, "Chat") ---------------------------------------------------------------------
 
 
 def chat_frame(obj):
@@ -691,7 +691,7 @@ def chat_bad_input(host, port):
     ok(f"{len(offences)} kinds of bad input each got an error and a close; the others saw only joins and leaves")
 
 
-# --- Words (SPEC §3.5) --------------------------------------------------------------------
+# --- Words (docs/protocols.md, "Words") --------------------------------------------------------------------
 
 def words_raw(host, port, connections, wordlist_file):
     """Reads the word service's raw stream: each connection must carry 1–10 whole

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The web server (SPEC §3.1) against curl and raw sockets: text, HTML, binary and a 256 MiB
+# The web server (docs/protocols.md, "Web server") against curl and raw sockets: text, HTML, binary and a 256 MiB
 # file (sha256), Content-Type values, HEAD, 404, directories, traversal attempts that must
 # never return a file outside the web root, keep-alive, Connection: close, HTTP/1.0, 100
 # clients at once, malformed requests, a request one byte per segment, and slowloris

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The word service (SPEC §3.5) end to end over the TAP: tern-words with read sizes 1, 5 and
+# The word service (docs/protocols.md, "Words") end to end over the TAP: tern-words with read sizes 1, 5 and
 # 4096 prints 1–10 lines per connection, each a word of the service's built-in list; a raw
 # Python client checks the framing itself (whole packets, then the server's FIN).
 source "$(dirname "$0")/lib.sh"

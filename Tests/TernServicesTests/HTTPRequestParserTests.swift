@@ -84,7 +84,7 @@ import Testing
         #expect(head("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")?.keepAlive == true)
         #expect(head("GET / HTTP/1.0\r\n\r\n")?.keepAlive == false)
         #expect(head("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")?.keepAlive == false,
-                "SPEC §3.1: HTTP/1.0 closes after the response")
+                "docs/protocols.md: HTTP/1.0 closes after the response")
         #expect(head("GET / HTTP/1.2\r\nHost: x\r\n\r\n")?.keepAlive == true, "a later 1.x minor is treated as 1.1")
     }
 

@@ -32,7 +32,7 @@ struct ChatSessionTests {
         ])
     }
 
-    @Test("the JSON on the wire is what SPEC §3.4 writes")
+    @Test("the JSON on the wire is what docs/protocols.md, "Chat" writes")
     func wireFormat() throws {
         var session = ChatSession(nick: "alice")
         _ = session.submit("hi \"you\"")

@@ -152,7 +152,7 @@ struct ChecksumPairTests {
         #expect(try #require(ChecksumCheck.tcp(segment, source: source, destination: destination)).isValid == false)
     }
 
-    @Test("--verbose shows the pseudo-header; SPEC §5's example bytes")
+    @Test("--verbose shows the pseudo-header; the textbook example's bytes")
     func pseudoHeaderDetails() {
         var segment = [UInt8](repeating: 0, count: 3490)
         segment[12] = 0x50

@@ -1,7 +1,7 @@
 import Testing
 import TernWire
 
-/// One row of expected subnet arithmetic for 198.51.100.10 (SPEC §5's example address).
+/// One row of expected subnet arithmetic for 198.51.100.10 (the classic textbook example address).
 struct SubnetRow: Sendable, CustomTestStringConvertible {
     var prefix: Int
     var mask: String
@@ -78,7 +78,7 @@ struct SubnetRow: Sendable, CustomTestStringConvertible {
 
     @Test func maskFollowsTheSpecFormula() {
         for n in 0...32 {
-            // SPEC §5: (0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF, computed in 64 bits.
+            // The textbook mask: (0xFFFFFFFF << (32 - n)) & 0xFFFFFFFF, computed in 64 bits.
             let expected = UInt32((UInt64(0xFFFF_FFFF) << UInt64(32 - n)) & 0xFFFF_FFFF)
             #expect(IPv4Subnet.maskValue(prefixLength: n) == expected, "/\(n)")
             #expect(IPv4Subnet.prefixLength(ofMask: expected) == n)

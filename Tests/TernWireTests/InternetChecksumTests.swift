@@ -1,7 +1,7 @@
 import Testing
 import TernWire
 
-/// RFC 1071 exactly as SPEC §5 states it, one big-endian word at a time: the yardstick the
+/// RFC 1071 exactly as the textbooks state it, one big-endian word at a time: the yardstick the
 /// fast implementation is measured against.
 func referenceChecksum(_ bytes: [UInt8]) -> UInt16 {
     var sum: UInt64 = 0

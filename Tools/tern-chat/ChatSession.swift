@@ -1,6 +1,6 @@
 import TernServices
 
-/// The chat protocol from the client's side (SPEC §3.4), without any I/O: packets to send
+/// The chat protocol from the client's side (docs/protocols.md, "Chat"), without any I/O: packets to send
 /// are queued as bytes, bytes received become lines to show.
 struct ChatSession {
     let nick: String

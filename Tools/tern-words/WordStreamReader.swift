@@ -1,7 +1,7 @@
 import TernServices
 import TernToolSupport
 
-/// Reassembles the word service's stream (SPEC §3.5: length-prefixed packets, then a close)
+/// Reassembles the word service's stream (docs/protocols.md, "Words": length-prefixed packets, then a close)
 /// from reads of a fixed size, with the framing codec chat uses.
 struct WordStreamReader {
     /// The size of every read: 1…4096 bytes.

@@ -1,4 +1,4 @@
-/// One chat packet (SPEC §3.4): a JSON object with a string field `"type"`.
+/// One chat packet (docs/protocols.md, "Chat"): a JSON object with a string field `"type"`.
 ///
 /// The packets of the spec:
 /// - `{"type":"hello","nick":N}` — client → server, first and exactly once;

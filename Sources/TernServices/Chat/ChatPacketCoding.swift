@@ -51,7 +51,7 @@ extension ChatPacket {
         }
     }
 
-    /// The packet as a JSON object, `"type"` first, then the fields in the order SPEC §3.4
+    /// The packet as a JSON object, `"type"` first, then the fields in the order docs/protocols.md
     /// writes them.
     public var json: JSONValue {
         var object = JSONObject()

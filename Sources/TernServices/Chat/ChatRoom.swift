@@ -1,4 +1,4 @@
-/// The chat server's logic (SPEC §3.4), free of I/O.
+/// The chat server's logic (docs/protocols.md, "Chat"), free of I/O.
 ///
 /// The adapter names each connection with a `ChatClientID`, reports connects, received bytes
 /// (any split) and disconnects, and carries out the returned actions in order. The room keeps

@@ -19,7 +19,7 @@ public struct HTTPServerConfiguration: Sendable {
     }
 }
 
-/// The static-file web server (SPEC §3.1): state shared by all its connections.
+/// The static-file web server (docs/protocols.md, "Web server"): state shared by all its connections.
 ///
 /// GET and HEAD serve files under the web root; POST, PUT, DELETE, PATCH, OPTIONS, TRACE
 /// and CONNECT get 405 with `Allow: GET, HEAD`; other methods 501. Responses always carry

@@ -49,7 +49,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var headers: [HTTPHeaderField]
     public var bodyFraming: HTTPBodyFraming
     /// Whether the connection stays open after the response: HTTP/1.1 unless the request
-    /// says `Connection: close`; HTTP/1.0 never (SPEC §3.1: HTTP/1.0 closes after the response).
+    /// says `Connection: close`; HTTP/1.0 never (docs/protocols.md: HTTP/1.0 closes after the response).
     public var keepAlive: Bool
 
     public init(method: String, target: String, version: HTTPVersion, headers: [HTTPHeaderField],

@@ -1,6 +1,6 @@
 import TernStack
 
-/// The chat service (SPEC §3.4) on the stack's socket API: binds `ChatRoom`, which holds
+/// The chat service (docs/protocols.md, "Chat") on the stack's socket API: binds `ChatRoom`, which holds
 /// all the chat logic, to the accepted TCP connections.
 public final class ChatServer: TCPListenerDelegate {
     /// One chat connection.

@@ -1,7 +1,7 @@
 import TernStack
 import TernWire
 
-/// The web server (SPEC §3.1) as the daemon runs it: `HTTPFileServer` on a port, one
+/// The web server (docs/protocols.md, "Web server") as the daemon runs it: `HTTPFileServer` on a port, one
 /// `HTTPConnection` per TCP connection, with an access log and the `Date` header's clock.
 public final class WebService: HostedService {
     public let port: UInt16
@@ -34,7 +34,7 @@ public final class WebService: HostedService {
     }
 }
 
-/// The chat (SPEC §3.4) as the daemon runs it.
+/// The chat (docs/protocols.md, "Chat") as the daemon runs it.
 public final class ChatService: HostedService {
     public let port: UInt16
     public let server: ChatServer
@@ -51,7 +51,7 @@ public final class ChatService: HostedService {
     public func tick(now: Instant, unixTime: Int64) { server.tick(now: now) }
 }
 
-/// The word service (SPEC §3.5) as the daemon runs it.
+/// The word service (docs/protocols.md, "Words") as the daemon runs it.
 public final class WordsService: HostedService {
     public let port: UInt16
     private let host: StreamServiceHost<WordConnection>

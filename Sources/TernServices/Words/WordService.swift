@@ -1,4 +1,4 @@
-/// The word service (SPEC §3.5): each connection gets a random number (1…10) of words, each a
+/// The word service (docs/protocols.md, "Words"): each connection gets a random number (1…10) of words, each a
 /// length-prefixed packet (the framing chat uses), then the server closes.
 public struct WordService: Sendable {
     /// Why a word list cannot be served.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tern-chat in line mode (standard input and output not a terminal) against a Python chat
-# server speaking SPEC §3.4, in a namespace of its own.
+# server speaking docs/protocols.md, "Chat", in a namespace of its own.
 source "$(dirname "$0")/lib.sh"
 setup tern-chat
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A word server (SPEC §3.5) for testing word clients: length-prefixed words, then a close.
+"""A word server (docs/protocols.md, "Words") for testing word clients: length-prefixed words, then a close.
 
 Every connection gets the same words: a 1-byte word, a 65,535-byte word, and a few UTF-8
 words, sent in small writes of varying size with Nagle's algorithm off, so that the client
