@@ -56,15 +56,15 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Tools: clients and learning companions (SPEC §4). They may use Foundation.
+        // Tools: clients and learning companions (docs/tools.md).
         .target(name: "TernToolSupport", dependencies: ["TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Tools/TernToolSupport", swiftSettings: strict),
-        tool("tern-chat", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        tool("tern-time", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        tool("tern-get", ["TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-chat", ["TernServices", "TernToolSupport", "TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-time", ["TernServices", "TernToolSupport", "TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-get", ["TernToolSupport", "TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-checksum", ["TernWire", "TernStack", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-subnet", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        tool("tern-route", ["TernWire", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")], exclude: ["examples"]),
-        tool("tern-words", ["TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        tool("tern-route", ["TernWire", "TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")], exclude: ["examples"]),
+        tool("tern-words", ["TernServices", "TernToolSupport", "TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-microbench", ["TernWire"]),
         tool("tern-enginebench", ["TernStack", "TernWire"]),
 

@@ -1,6 +1,7 @@
 import ArgumentParser
+import TernWire
 
-/// The command line of `ternd`, as typed: SPEC §1's flags plus a few resource limits.
+/// The command line of `ternd`, as typed: the flags of docs/daemon.md plus a few resource limits.
 /// Syntax is checked here; what the values mean together is checked by
 /// `DaemonConfiguration`.
 struct TerndOptions: ParsableCommand {
@@ -15,7 +16,8 @@ struct TerndOptions: ParsableCommand {
             The daemon opens the device, configures the kernel side (--host-address), then \
             drops to --user with no capabilities left. SIGINT or SIGTERM closes connections \
             with a FIN and exits; SIGUSR1 logs the stack's counters.
-            """)
+            """,
+        version: TernVersion.number)
 
     // MARK: Link
 

@@ -32,7 +32,7 @@ struct ChatSessionTests {
         ])
     }
 
-    @Test("the JSON on the wire is what docs/protocols.md, "Chat" writes")
+    @Test("the JSON on the wire is what docs/protocols.md writes for chat")
     func wireFormat() throws {
         var session = ChatSession(nick: "alice")
         _ = session.submit("hi \"you\"")

@@ -97,7 +97,7 @@ struct RouteGraphInputTests {
 
     @Test("malformed graphs are explained", arguments: [
         ("[1, 2]", "g.json: at the top level: expected an object"),
-        ("{\"10.0.0.1\": {\"netmask\": \"/24\", \"connections\": {}", "g.json: not valid JSON: unexpected end of file"),
+        ("{\"10.0.0.1\": {\"netmask\": \"/24\", \"connections\": {}", "g.json: not valid JSON: unexpected end of input at line 1, column 50"),
         ("{\"router\": {\"netmask\": \"/24\", \"connections\": {}}}", "g.json: at router: 'router' is not an IPv4 address"),
         ("{\"10.0.0.1\": {\"connections\": {}}}", "g.json: at 10.0.0.1: \"netmask\" is missing"),
         ("{\"10.0.0.1\": {\"netmask\": \"/24\"}}", "g.json: at 10.0.0.1: \"connections\" is missing"),
@@ -116,7 +116,7 @@ struct RouteGraphInputTests {
          "g.json: at 10.0.0.1 > connections > 10.0.0.1 > ad: 1.5 is not a whole number from 1 to 4294967295"),
         ("{\"10.0.0.1\": {\"netmask\": \"/24\", \"connections\": {\"10.0.0.1\": {\"ad\": 1e30}}}}",
          "g.json: at 10.0.0.1 > connections > 10.0.0.1 > ad: 1e+30 is not a whole number from 1 to 4294967295"),
-        ("{\n  \"10.0.0.1\": {\n    \"netmask\" \"/24\"}}", "g.json: not valid JSON: invalid value at line 3, column 15"),
+        ("{\n  \"10.0.0.1\": {\n    \"netmask\" \"/24\"}}", "g.json: not valid JSON: unexpected character at line 3, column 15"),
         ("{\"10.0.0.1\": {\"netmask\": \"/24\", \"connections\": {\"10.0.0.1\": {\"netmask\": \"x\"}}}}",
          "g.json: at 10.0.0.1 > connections > 10.0.0.1 > netmask: 'x' is not a netmask (use /0 to /32 or a dotted mask)"),
         ("{\"10.0.0.1\": {\"netmask\": \"/24\", \"connections\": {}}, \"010.0.0.1\": {\"netmask\": \"/24\", \"connections\": {}}}",

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Glibc
 
 extension ParsableCommand {
     /// Parses the command line and runs the command with the exit conventions all Tern
@@ -17,17 +17,17 @@ extension ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
-            Foundation.exit(0)
+            Glibc.exit(0)
         } catch let failure as ToolFailure {
             fail(failure.message, status: failure.status)
         } catch let code as ExitCode {
-            Foundation.exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             if exitCode(for: error).isSuccess {
                 exit(withError: error)
             }
             writeStandardError(fullMessage(for: error) + "\n")
-            Foundation.exit(2)
+            Glibc.exit(2)
         }
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import Glibc
 
 /// A failure a tool reports to its user: a one-line message and an exit status.
 ///
@@ -27,7 +27,7 @@ public var toolName: String {
 
 /// Writes `text` to standard error as is (add the newline yourself).
 public func writeStandardError(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    try? RawOutput.write(Array(text.utf8), to: STDERR_FILENO)
 }
 
 /// Prints `TOOL: message` on standard error and exits with `status` (2 by default: bad

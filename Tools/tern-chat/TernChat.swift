@@ -1,12 +1,13 @@
 import ArgumentParser
 import Glibc
 import TernToolSupport
+import TernWire
 
-/// `tern-chat`: the terminal chat client (SPEC §3.4, §4).
+/// `tern-chat`: the terminal chat client (docs/protocols.md, docs/tools.md).
 struct TernChat: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tern-chat",
-        abstract: "Chat with everyone connected to a chat server (SPEC §3.4).",
+        abstract: "Chat with everyone connected to a chat server.",
         discussion: """
             On a terminal, messages scroll up the screen and the line being typed stays at
             the bottom behind the prompt NICK>, redrawn whenever a message arrives. The
@@ -34,7 +35,8 @@ struct TernChat: ParsableCommand {
 
             Exit status: 0 when the user quit; 1 when the connection failed or the server
             closed it; 2 on bad usage (a nick with spaces or control characters, a bad port).
-            """)
+            """,
+        version: TernVersion.number)
 
     @Argument(help: "Your nick: no spaces or control characters.")
     var nick: String

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernToolSupport
+import TernWire
 
 /// `tern-checksum`: validates TCP and UDP checksums offline.
 struct TernChecksum: ParsableCommand {
@@ -24,7 +25,8 @@ struct TernChecksum: ParsableCommand {
 
             Exit status: 0 when every checksum is valid, 1 when some are not, 2 on bad
             usage or input (unreadable files, malformed address lines, a broken capture).
-            """)
+            """,
+        version: TernVersion.number)
 
     @Option(name: .long, help: ArgumentHelp("Check every TCP and UDP checksum in this pcap file.", valueName: "file"))
     var pcap: String?

@@ -1,6 +1,6 @@
 // Measures the protocol engine alone: two stacks joined in memory move a bulk TCP stream,
 // with no syscalls, so the time per segment is what the engine itself costs.
-import Foundation
+import Glibc
 import TernStack
 import TernWire
 
@@ -53,7 +53,7 @@ let source = Source(total: total)
 let connection = try stackA.connectTCP(to: b, port: 9)
 connection.delegate = source
 
-let start = Date()
+let start = monotonicSeconds()
 var framesAB = 0
 while sink.received < total {
     let ab = toB.frames; toB.frames.removeAll(keepingCapacity: true)
@@ -65,6 +65,26 @@ while sink.received < total {
     stackA.poll(now: now)
     now = now + .microseconds(20)
 }
-let seconds = Date().timeIntervalSince(start)
-print(String(format: "%d MB in %.3f s: %.2f Gbit/s engine-only (both ends), %.0f ns per data segment",
-             total / 1_000_000, seconds, Double(total) * 8 / seconds / 1e9, seconds * 1e9 / Double(framesAB)))
+let seconds = monotonicSeconds() - start
+print("\(total / 1_000_000) MB in \(decimal(seconds, 3)) s: \(decimal(Double(total) * 8 / seconds / 1e9, 2)) Gbit/s "
+      + "engine-only (both ends), \(decimal(seconds * 1e9 / Double(framesAB), 0)) ns per data segment")
+
+/// Seconds on the monotonic clock.
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// `value` rounded to `digits` decimals, as printf's %.Nf would print it.
+func decimal(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return "?" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = Int((value * scale).rounded())
+    guard digits > 0 else { return String(scaled) }
+    let whole = String(scaled / Int(scale))
+    var fraction = String(abs(scaled) % Int(scale))
+    while fraction.count < digits { fraction = "0" + fraction }
+    return whole + "." + fraction
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernToolSupport
+import TernWire
 
 /// `tern-get`: a minimal web client that shows the raw response.
 struct TernGet: ParsableCommand {
@@ -25,7 +26,8 @@ struct TernGet: ParsableCommand {
             fetched (cannot resolve the host, connection refused, unreachable, timeout,
             reset, or a close before any byte); 2 on bad usage (a bad port, a path with a
             control character).
-            """)
+            """,
+        version: TernVersion.number)
 
     @Argument(help: "The web server: a name or an IPv4/IPv6 address.")
     var host: String

@@ -1,4 +1,4 @@
-import Foundation
+import TernServices
 import TernToolSupport
 import TernWire
 
@@ -17,148 +17,122 @@ import TernWire
 ///
 /// Keys are router addresses; `netmask` is `/n`, `n` or dotted; `ad` is the link's cost,
 /// 110 when absent. The graph may also sit under a top-level `"routers"` key, with other
-/// keys beside it ignored.
+/// keys beside it ignored. The JSON is read with the project's own strict parser
+/// (`JSONParser`), so the tool needs no Foundation.
 enum RouterGraphJSON {
     /// Parses `data` (the file's bytes); `name` is used in messages.
     static func parse(_ data: [UInt8], name: String) throws(ToolFailure) -> RouterGraph {
-        let file: GraphFile
+        let document: JSONValue
         do {
-            file = try JSONDecoder().decode(GraphFile.self, from: Data(data))
-        } catch let error as DecodingError {
-            throw ToolFailure("\(name): \(describe(error, data: data))")
-        } catch let failure as ToolFailure {
-            throw ToolFailure("\(name): \(failure.message)")
+            document = try JSONParser.parse(data)
         } catch {
-            throw ToolFailure("\(name): not a router graph: \(error.localizedDescription)")
+            throw ToolFailure("\(name): not valid JSON: \(describe(error, in: data))")
+        }
+        let routers: [RouterGraph.RouterSpec]
+        do {
+            routers = try readRouters(document)
+        } catch {
+            throw ToolFailure("\(name): \(error.message)")
         }
         do {
-            return try RouterGraph(file.routers)
+            return try RouterGraph(routers)
         } catch {
             throw ToolFailure("\(name): \(error.message)")
         }
     }
 
-    /// The whole file: routers by address.
-    private struct GraphFile: Decodable {
-        var routers: [RouterGraph.RouterSpec]
-
-        init(from decoder: any Decoder) throws {
-            let top = try decoder.container(keyedBy: NameKey.self)
-            let container = top.contains(NameKey("routers"))
-                ? try top.nestedContainer(keyedBy: NameKey.self, forKey: NameKey("routers"))
-                : top
-            routers = try container.allKeys.map { key in
-                let entry = try container.decode(RouterEntry.self, forKey: key)
-                return RouterGraph.RouterSpec(address: try address(key.stringValue, at: container.codingPath + [key]),
-                                              prefixLength: entry.prefixLength, links: entry.links)
-            }
+    /// The routers of the document: its top-level object, or the one under `"routers"`.
+    private static func readRouters(_ document: JSONValue) throws(ToolFailure) -> [RouterGraph.RouterSpec] {
+        var path: [String] = []
+        var top = try object(document, at: path)
+        if let wrapped = top["routers"] {
+            path = ["routers"]
+            top = try object(wrapped, at: path)
         }
-    }
-
-    /// One router's value: its netmask and its connections.
-    private struct RouterEntry: Decodable {
-        var prefixLength: Int
-        var links: [(neighbour: IPv4Address, cost: Int)]
-
-        enum CodingKeys: String, CodingKey { case netmask, connections }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            let netmask = try container.decode(String.self, forKey: .netmask)
-            prefixLength = try RouterGraphJSON.prefixLength(netmask, at: container.codingPath + [CodingKeys.netmask])
-            let connections = try container.nestedContainer(keyedBy: NameKey.self, forKey: .connections)
-            links = try connections.allKeys.map { key in
-                let link = try connections.decode(Connection.self, forKey: key)
-                return (try address(key.stringValue, at: connections.codingPath + [key]), link.ad ?? RouterGraph.defaultCost)
+        var routers: [RouterGraph.RouterSpec] = []
+        routers.reserveCapacity(top.count)
+        for member in top.members {
+            let here = path + [member.key]
+            let entry = try object(member.value, at: here)
+            let routerAddress = try address(member.key, at: here)
+            let netmask = try string(try required(entry, "netmask", at: here), at: here + ["netmask"])
+            let prefix = try prefixLength(netmask, at: here + ["netmask"])
+            let connections = try object(try required(entry, "connections", at: here), at: here + ["connections"])
+            var links: [(neighbour: IPv4Address, cost: Int)] = []
+            links.reserveCapacity(connections.count)
+            for connection in connections.members {
+                let linkPath = here + ["connections", connection.key]
+                let neighbour = try address(connection.key, at: linkPath)
+                links.append((neighbour, try cost(of: connection.value, at: linkPath)))
             }
+            routers.append(RouterGraph.RouterSpec(address: routerAddress, prefixLength: prefix, links: links))
         }
+        return routers
     }
 
-    /// One connection: only `ad` matters to the path; `netmask` is checked if present.
-    private struct Connection: Decodable {
-        var ad: Int?
-
-        enum CodingKeys: String, CodingKey { case netmask, interface, ad }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            // Read as a number of any kind, so that 1.5 gets a clear message rather than the
-            // decoder's "not valid JSON".
-            if let value = try container.decodeIfPresent(Double.self, forKey: .ad) {
-                guard let whole = Int(exactly: value) else {
-                    throw ToolFailure("at \(location(container.codingPath + [CodingKeys.ad])): \(value) is not a whole number from 1 to \(RouterGraph.costRange.upperBound)")
-                }
-                ad = whole
-            }
-            if let netmask = try container.decodeIfPresent(String.self, forKey: .netmask) {
-                _ = try RouterGraphJSON.prefixLength(netmask, at: container.codingPath + [CodingKeys.netmask])
-            }
-            _ = try container.decodeIfPresent(String.self, forKey: .interface)
+    /// One connection's cost (`ad`, 110 when absent); `netmask` and `interface` are checked
+    /// when present, as they would be by a router reading the same file.
+    private static func cost(of value: JSONValue, at path: [String]) throws(ToolFailure) -> Int {
+        let connection = try object(value, at: path)
+        if let netmask = connection["netmask"] {
+            _ = try prefixLength(try string(netmask, at: path + ["netmask"]), at: path + ["netmask"])
         }
+        if let interface = connection["interface"] {
+            _ = try string(interface, at: path + ["interface"])
+        }
+        guard let ad = connection["ad"] else { return RouterGraph.defaultCost }
+        guard case .number(let number) = ad else {
+            throw ToolFailure("at \(location(path + ["ad"])): expected \(ad == .null ? "a value, not null" : "a number")")
+        }
+        // Out-of-range whole numbers reach RouterGraph, which names the allowed range.
+        guard let whole = Int(exactly: number) else {
+            throw ToolFailure("at \(location(path + ["ad"])): \(number) is not a whole number from 1 to \(RouterGraph.costRange.upperBound)")
+        }
+        return whole
     }
 
-    /// A key that is any string (router addresses).
-    private struct NameKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(_ string: String) { stringValue = string }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    private static func required(_ object: JSONObject, _ key: String, at path: [String]) throws(ToolFailure) -> JSONValue {
+        guard let value = object[key] else { throw ToolFailure("at \(location(path)): \"\(key)\" is missing") }
+        return value
     }
 
-    private static func address(_ text: String, at path: [any CodingKey]) throws(ToolFailure) -> IPv4Address {
+    private static func object(_ value: JSONValue, at path: [String]) throws(ToolFailure) -> JSONObject {
+        guard let object = value.objectValue else { throw ToolFailure("at \(location(path)): expected an object") }
+        return object
+    }
+
+    private static func string(_ value: JSONValue, at path: [String]) throws(ToolFailure) -> String {
+        guard let text = value.stringValue else { throw ToolFailure("at \(location(path)): expected a string") }
+        return text
+    }
+
+    private static func address(_ text: String, at path: [String]) throws(ToolFailure) -> IPv4Address {
         guard let address = IPv4Address(text) else {
             throw ToolFailure("at \(location(path)): '\(text)' is not an IPv4 address")
         }
         return address
     }
 
-    private static func prefixLength(_ text: String, at path: [any CodingKey]) throws(ToolFailure) -> Int {
+    private static func prefixLength(_ text: String, at path: [String]) throws(ToolFailure) -> Int {
         guard let length = IPv4Subnet.parsePrefixLength(text) else {
             throw ToolFailure("at \(location(path)): '\(text)' is not a netmask (use /0 to /32 or a dotted mask)")
         }
         return length
     }
 
-    /// Where the JSON syntax goes wrong, as `: invalid value at line 3, column 7`, or "".
-    /// JSONDecoder does not say; JSONSerialization does, by byte offset.
-    private static func syntaxProblem(_ data: [UInt8]) -> String {
-        do {
-            _ = try JSONSerialization.jsonObject(with: Data(data))
-            return ""
-        } catch {
-            guard var text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String else { return "" }
-            if text.hasSuffix(".") { text.removeLast() }
-            if let range = text.range(of: " around character "), let offset = Int(text[range.upperBound...]),
-               offset >= 0, offset <= data.count {
-                let before = data.prefix(offset)
-                let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
-                let column = offset - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0) + 1
-                text = String(text[..<range.lowerBound]) + " at line \(line), column \(column)"
-            }
-            return ": " + text.prefix(1).lowercased() + text.dropFirst()
-        }
-    }
-
     /// `10.0.0.1 > connections > 10.0.0.2 > ad`, or `the top level`.
-    private static func location(_ path: [any CodingKey]) -> String {
-        path.isEmpty ? "the top level" : path.map(\.stringValue).joined(separator: " > ")
+    private static func location(_ path: [String]) -> String {
+        path.isEmpty ? "the top level" : path.joined(separator: " > ")
     }
 
-    private static func describe(_ error: DecodingError, data: [UInt8]) -> String {
-        switch error {
-        case .typeMismatch(let type, let context):
-            let expected = type == Double.self ? "a number" : type == String.self ? "a string" : "an object"
-            return "at \(location(context.codingPath)): expected \(expected)"
-        case .valueNotFound(_, let context):
-            return "at \(location(context.codingPath)): a value is missing (null)"
-        case .keyNotFound(let key, let context):
-            return "at \(location(context.codingPath)): \"\(key.stringValue)\" is missing"
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return "not valid JSON" + syntaxProblem(data) }
-            return "at \(location(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "not a router graph"
-        }
+    /// The parser's complaint with its byte offset turned into a line and a column (both
+    /// counted from 1, the column in bytes).
+    private static func describe(_ error: JSONParseError, in data: [UInt8]) -> String {
+        let offset = min(max(error.offset, 0), data.count)
+        let before = data[..<offset]
+        let line = before.count(where: { $0 == UInt8(ascii: "\n") }) + 1
+        let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+        let what = error.description.split(separator: " at byte ").first.map(String.init) ?? error.description
+        return "\(what) at line \(line), column \(offset - lineStart + 1)"
     }
 }

@@ -25,7 +25,8 @@ struct TernRoute: ParsableCommand {
 
             Exit status: 0 with an answer; 1 when no router serves an address or no path
             exists; 2 on bad usage or input (unreadable or malformed graph, bad address).
-            """)
+            """,
+        version: TernVersion.number)
 
     @Argument(help: ArgumentHelp("The graph, a JSON file.", valueName: "graph"))
     var graphPath: String

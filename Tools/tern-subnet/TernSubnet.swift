@@ -21,7 +21,8 @@ struct TernSubnet: ParsableCommand {
 
             Exit status: 0 when the question was answered (for --same, whether the answer
             is "same" or "different"), 2 on bad usage or input.
-            """)
+            """,
+        version: TernVersion.number)
 
     @Flag(name: .long, help: "Answer whether two hosts share a subnet: --same A B MASK.")
     var same = false

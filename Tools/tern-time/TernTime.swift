@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernToolSupport
+import TernWire
 
 /// `tern-time`: the Time Protocol client (RFC 868).
 struct TernTime: ParsableCommand {
@@ -20,7 +21,8 @@ struct TernTime: ParsableCommand {
             Exit status: 0 with an answer; 1 when there is none (cannot resolve the host,
             connection refused, unreachable, timeout, or a reply that is not 4 bytes);
             2 on bad usage.
-            """)
+            """,
+        version: TernVersion.number)
 
     @Argument(help: "The time server: a name or an IPv4/IPv6 address.")
     var host = "127.0.0.1"

@@ -1,5 +1,6 @@
 import ArgumentParser
 import TernToolSupport
+import TernWire
 
 /// `tern-words`: the word service client.
 struct TernWords: ParsableCommand {
@@ -20,7 +21,8 @@ struct TernWords: ParsableCommand {
             it could not be read (cannot resolve the host, connection refused, unreachable,
             timeout, reset) or ended in the middle of a packet, or carried a length of zero
             (the words before that are printed); 2 on bad usage.
-            """)
+            """,
+        version: TernVersion.number)
 
     @Argument(help: "The word server: a name or an IPv4/IPv6 address.")
     var host: String

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tern-chat in line mode (standard input and output not a terminal) against a Python chat
-# server speaking docs/protocols.md, "Chat", in a namespace of its own.
+# server speaking the chat protocol (docs/protocols.md), in a namespace of its own.
 source "$(dirname "$0")/lib.sh"
 setup tern-chat
 

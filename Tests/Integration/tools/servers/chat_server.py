@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A chat server speaking docs/protocols.md, "Chat", for testing chat clients against something that is not Tern.
+"""A chat server speaking the chat protocol of docs/protocols.md, for testing chat clients against something that is not Tern.
 
 Packets: a 2-byte big-endian length, then UTF-8 JSON with a string "type".
   hello {nick} first and once -> broadcast join {nick}
