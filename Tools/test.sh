@@ -11,22 +11,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-# Debian packages the build and the integration tests use (.ci/run installs the same).
-packages=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd socat python3 python3-scapy curl ethtool tmux wrk)
-
-missing=()
-for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -eq 0 ]; then
-        echo "== installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    else
-        echo "== note: missing packages ${missing[*]} (run as root to have them installed)"
-    fi
+# Debian packages the build and the tests use (Tools/lib/packages.sh names them; .ci/run
+# installs the same through the same file).
+source "$root/Tools/lib/packages.sh"
+if [ "$(id -u)" -eq 0 ]; then
+    packages_ensure test.sh "${TERN_TEST_PACKAGES[@]}"
+else
+    missing=$(packages_missing "${TERN_TEST_PACKAGES[@]}" | tr '\n' ' ')
+    [ -n "$missing" ] && echo "== note: missing packages $missing(run as root to have them installed)"
 fi
 
 echo "== swift build"
