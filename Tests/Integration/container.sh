@@ -6,7 +6,8 @@
 # ./www. Then what `docker exec` would do: ping and curl the virtual host. Also the
 # capabilities before and after the privilege drop (/proc/PID/status), how long ternd ran
 # as root, the errors without NET_ADMIN or /dev/net/tun, and that the Dockerfile's build
-# commands are the ones the README gives ("Tern in a container").
+# commands are the ones docs/container.md gives. Tests/Container/docker.sh runs the real
+# image in a real Docker engine.
 source "$(dirname "$0")/lib.sh"
 it_begin container
 it_namespace
@@ -114,6 +115,14 @@ else
     fail "docker stop" "status $STOP_STATUS"
 fi
 
+# ternd made the TAP, not the entrypoint: it is not persistent and went away with ternd
+# (with --network host it would otherwise stay on the host).
+if ip netns exec "$NS" ip link show dev tern0 >/dev/null 2>&1; then
+    fail "the TAP goes away with ternd" "tern0 is still there"
+else
+    pass "the TAP went away with ternd (not persistent)"
+fi
+
 # Without NET_ADMIN, or without /dev/net/tun: one clear line, non-zero exit.
 it_namespace
 as_container "$NS" "$DOCKER_CAPS" "$ENTRYPOINT" >"$IT_WORK/nocap.out" 2>"$IT_WORK/nocap.err"
@@ -134,6 +143,19 @@ if [ "$code" -ne 0 ] && grep -q "device /dev/net/tun" "$IT_WORK/notun.err"; then
 else
     fail "without /dev/net/tun" "exit $code: $(tr '\n' '|' <"$IT_WORK/notun.err")"
 fi
+# --help and --version need no device and no NET_ADMIN: straight to ternd.
+out=$(as_container "$NS" "$DOCKER_CAPS" "$ENTRYPOINT" --help 2>&1)
+if echo "$out" | grep -q "^USAGE: ternd" && echo "$out" | grep -q -- "--host-address"; then
+    pass "docker run --rm tern --help: ternd's help, without NET_ADMIN"
+else
+    fail "--help through the entrypoint" "$(echo "$out" | head -2 | tr '\n' '|')"
+fi
+out=$(as_container "$NS" "$DOCKER_CAPS" "$ENTRYPOINT" --version 2>&1)
+if [ "$out" = "$("$TERND" --version)" ]; then
+    pass "docker run --rm tern --version: $out"
+else
+    fail "--version through the entrypoint" "got '$out'"
+fi
 out=$(as_container "$NS" "$DOCKER_CAPS" "$ENTRYPOINT" echo a command instead of ternd 2>&1)
 if [ "$out" = "a command instead of ternd" ]; then
     pass "a command that is not an option runs instead of ternd (docker run -it tern sh)"
@@ -141,12 +163,14 @@ else
     fail "command instead of ternd" "got '$out'"
 fi
 
-# The Dockerfile builds with exactly the commands the README's container section gives.
-build_commands() { grep -oE "swift build [^&\\\\]*" | sed 's/[[:space:]]*$//'; }
+# The Dockerfile builds with exactly the commands docs/container.md gives ("Building").
+build_commands() {
+    grep -E "swift build|install -D" | sed -E 's/^[[:space:]]*(RUN[[:space:]]+)?//; s/[[:space:]\\;]*$//'
+}
 docker_commands=$(build_commands <"$IT_ROOT/Dockerfile")
-doc_commands=$(awk '/^## Tern in a container/ { inside = 1; next } /^## / { inside = 0 } inside' "$IT_ROOT/README.md" | build_commands)
+doc_commands=$(awk '/^## Building/ { inside = 1; next } /^## / { inside = 0 } inside' "$IT_ROOT/docs/container.md" | build_commands)
 if [ -n "$docker_commands" ] && [ "$docker_commands" = "$doc_commands" ]; then
-    pass "the Dockerfile's build commands are the README's ($(echo "$docker_commands" | wc -l) commands)"
+    pass "the Dockerfile's build commands are those of docs/container.md ($(echo "$docker_commands" | wc -l) lines)"
 else
     fail "build commands" "Dockerfile: $(echo "$docker_commands" | tr '\n' '|') docs: $(echo "$doc_commands" | tr '\n' '|')"
 fi
