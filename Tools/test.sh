@@ -5,8 +5,10 @@
 #
 # Builds the package (failing on any compiler warning in Tern's own sources), runs the
 # unit tests (`swift test`), then the integration tests against the real ternd binary
-# (Tests/Integration/run.sh), which need root. Without root they are skipped with a
-# message. As root, missing Debian packages the tests use are installed first.
+# (Tests/Integration/run.sh, the demo among them), the client tools' tests, and the
+# container test (Tests/Container/docker.sh), which need root. Without root they are
+# skipped with a message. As root, missing Debian packages the tests use are installed
+# first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -47,4 +49,11 @@ status=0
 TERND="$(swift build --show-bin-path)/ternd" Tests/Integration/run.sh || status=1
 echo "== client tools integration tests"
 Tests/Integration/tools/run.sh || status=1
+echo "== container test (a private Docker engine builds and runs the image as the README says)"
+container_log=$(mktemp)
+Tests/Container/docker.sh 2>&1 | tee "$container_log" || status=1
+passed=$(grep -c "^PASS " "$container_log" || true)
+failed=$(grep -c "^FAIL " "$container_log" || true)
+rm -f "$container_log"
+echo "container: $passed passed, $failed failed"
 exit $status
