@@ -1,6 +1,6 @@
 /// One chat packet (docs/protocols.md, "Chat"): a JSON object with a string field `"type"`.
 ///
-/// The packets of the spec:
+/// The packets of the protocol (docs/protocols.md):
 /// - `{"type":"hello","nick":N}` — client → server, first and exactly once;
 /// - `{"type":"chat","message":M}` — client → server; the server broadcasts
 ///   `{"type":"chat","nick":N,"message":M}`;
