@@ -37,6 +37,15 @@ if [ -n "$warnings" ]; then
     exit 1
 fi
 
+# The libraries, the daemon and the tools stay free of Foundation (the tools' size, and
+# the daemon's surface, depend on it); tests may use it.
+foundation=$(grep -rlE "^[[:space:]]*(@_exported )?import Foundation" Sources Tools CShims Fuzz 2>/dev/null || true)
+if [ -n "$foundation" ]; then
+    echo "$foundation"
+    echo "these files import Foundation: the libraries, ternd and the tools must not"
+    exit 1
+fi
+
 echo "== swift test"
 swift test
 

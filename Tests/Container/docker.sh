@@ -232,7 +232,13 @@ else
     fail "dependency layer cached" "$(grep -A2 "swift package resolve" "$W/rebuild.log" | tr '\n' '|')"
 fi
 sizes=$(docker_cli run --rm --entrypoint sh tern -c 'cd /usr/local/bin && stat -c "%n %s" ternd tern-chat tern-time tern-get tern-words' 2>/dev/null | tr '\n' ',')
-echo "# binaries in the image (bytes): $sizes"
+ternd_size=$(echo "$sizes" | tr ',' '\n' | awk '$1 == "ternd" { print $2 }')
+larger=$(echo "$sizes" | tr ',' '\n' | awk -v limit="$ternd_size" 'NF == 2 && $2 > limit { print $1 }')
+if [ -n "$ternd_size" ] && [ -z "$larger" ]; then
+    pass "the image's tools are no larger than ternd (stripped, bytes: ${sizes%,})"
+else
+    fail "tool sizes" "larger than ternd: ${larger:-?} (${sizes%,})"
+fi
 
 if line 1 >"$W/run.out" 2>"$W/run.err"; then
     pass "docker run -d … tern: container $(cut -c1-12 "$W/run.out")"
