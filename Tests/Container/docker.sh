@@ -82,7 +82,7 @@ if [ ! -s "$base_tar" ]; then
     printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s-security bookworm-security main\n' \
         "$mirror" "$mirror" "$mirror" >"$W/base/etc/apt/sources.list"
     rm -rf "$W/base/var/lib/apt/lists/"* "$W/base/var/cache/apt/"*.bin
-    tar --numeric-owner -C "$W/base" -cf "$base_tar.tmp" . && mv "$base_tar.tmp" "$base_tar"
+    tar --numeric-owner -C "$W/base" -cf "$base_tar.$$" . && mv "$base_tar.$$" "$base_tar"
     rm -rf "$W/base"
 fi
 if [ ! -s "$swift_tar" ]; then
@@ -97,7 +97,7 @@ if [ ! -s "$swift_tar" ]; then
         it_end
     fi
     rm -rf "$W/swiftfs/var/lib/apt/lists/"* && : >"$W/swiftfs/etc/resolv.conf"
-    tar --numeric-owner -C "$W/swiftfs" -cf "$swift_tar.tmp" . && mv "$swift_tar.tmp" "$swift_tar"
+    tar --numeric-owner -C "$W/swiftfs" -cf "$swift_tar.$$" . && mv "$swift_tar.$$" "$swift_tar"
     rm -rf "$W/swiftfs"
 fi
 echo "# stand-in file trees ready in $(($(date +%s) - started)) s"
