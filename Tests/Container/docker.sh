@@ -24,7 +24,7 @@ source "$(dirname "$0")/../Integration/lib.sh"
 source "$IT_ROOT/Tools/lib/packages.sh"
 it_begin docker
 
-packages_ensure docker.sh "${TERN_CONTAINER_PACKAGES[@]}" tmux curl iproute2 || { fail "packages" "cannot install"; it_end; }
+packages_ensure docker.sh "${TERN_CONTAINER_PACKAGES[@]}" || { fail "packages" "cannot install"; it_end; }
 CACHE=${TERN_CI_CACHE:-/var/cache/tern-ci}
 mkdir -p "$CACHE"
 W=$IT_WORK

@@ -12,7 +12,7 @@ TERN_DEMO_PACKAGES=(libcap-dev iproute2 iputils-ping curl)
 TERN_TEST_PACKAGES=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd
     socat python3 python3-scapy curl ethtool tmux wrk)
 # The container test: a Docker engine of its own and the stand-in base images it makes.
-TERN_CONTAINER_PACKAGES=(docker.io debootstrap)
+TERN_CONTAINER_PACKAGES=(docker.io debootstrap tmux curl iproute2)
 # The side-by-side benchmark (Tools/bench).
 TERN_BENCH_PACKAGES=(liblwip-dev nginx-light wrk apache2-utils curl iproute2 iputils-ping ethtool procps
     gcc make pkg-config python3)
