@@ -62,44 +62,15 @@ docker_cli() { DOCKER_HOST=unix://$W/docker.sock /usr/bin/docker "$@"; }
 # (--ip-forward=false, on purpose): that line is left out of what the test shows.
 unwarned() { grep -v "^WARNING: IPv4 forwarding is disabled"; }
 
-# --- The stand-in base images' file trees, cached ------------------------------------------
-mirror=$(grep -hoE "^(URIs:|deb) +https?://[^ ]+/debian/?( |$)" /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
-    | head -1 | awk '{print $2}')
-mirror=${mirror:-http://deb.debian.org/debian}
-mirror_host=$(echo "$mirror" | sed -E 's|^https?://([^/:]+).*|\1|')
-# The official Swift image's Debian packages (its Dockerfile for bookworm).
-SWIFT_IMAGE_PACKAGES=(binutils git gcc libc6-dev libcurl4 libedit2 libicu72 libncurses6 libpython3.11 libsqlite3-0
-    libstdc++-12-dev libxml2 pkg-config tzdata uuid-dev zlib1g-dev)
+# --- The stand-in base images' file trees (cached; base-trees.sh makes them when missing) --
+started=$(date +%s)
+if ! "$IT_DIR/../Container/base-trees.sh" "$W/trees"; then
+    fail "the stand-in file trees" "base-trees.sh failed (its log is above)"
+    it_end
+fi
 base_tar=$CACHE/debian-bookworm-minbase.tar
 swift_tar=$CACHE/swift-bookworm-packages.tar
-started=$(date +%s)
-if [ ! -s "$base_tar" ]; then
-    echo "# debootstrap --variant=minbase bookworm (cached in $base_tar afterwards)"
-    if ! debootstrap --variant=minbase bookworm "$W/base" "$mirror" >"$W/debootstrap.log" 2>&1; then
-        fail "debootstrap" "$(tail -2 "$W/debootstrap.log" | tr '\n' ' ')"
-        it_end
-    fi
-    printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s-security bookworm-security main\n' \
-        "$mirror" "$mirror" "$mirror" >"$W/base/etc/apt/sources.list"
-    rm -rf "$W/base/var/lib/apt/lists/"* "$W/base/var/cache/apt/"*.bin
-    tar --numeric-owner -C "$W/base" -cf "$base_tar.$$" . && mv "$base_tar.$$" "$base_tar"
-    rm -rf "$W/base"
-fi
-if [ ! -s "$swift_tar" ]; then
-    echo "# the Swift image's packages on the stand-in Debian (cached in $swift_tar afterwards)"
-    mkdir "$W/swiftfs"
-    tar -C "$W/swiftfs" -xf "$base_tar"
-    cp /etc/resolv.conf "$W/swiftfs/etc/resolv.conf"
-    if ! unshare --mount --fork sh -c 'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' sh "$W/swiftfs" "$W/swiftfs" \
-        sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" && apt-get clean' \
-        sh "${SWIFT_IMAGE_PACKAGES[@]}" >"$W/swift-packages.log" 2>&1; then
-        fail "the Swift image's packages" "$(tail -2 "$W/swift-packages.log" | tr '\n' ' ')"
-        it_end
-    fi
-    rm -rf "$W/swiftfs/var/lib/apt/lists/"* && : >"$W/swiftfs/etc/resolv.conf"
-    tar --numeric-owner -C "$W/swiftfs" -cf "$swift_tar.$$" . && mv "$swift_tar.$$" "$swift_tar"
-    rm -rf "$W/swiftfs"
-fi
+mirror_host=$(cat "$CACHE/mirror-host")
 echo "# stand-in file trees ready in $(($(date +%s) - started)) s"
 
 # --- The engine, in a namespace of its own -------------------------------------------------
