@@ -49,17 +49,26 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var headers: [HTTPHeaderField]
     public var bodyFraming: HTTPBodyFraming
     /// Whether the connection stays open after the response: HTTP/1.1 unless the request
-    /// says `Connection: close`; HTTP/1.0 never (SPEC §3.1: HTTP/1.0 closes after the response).
+    /// says `Connection: close`; HTTP/1.0 only when it says `Connection: keep-alive` (and
+    /// not `close`), as nginx and the clients that send it expect.
     public var keepAlive: Bool
+    /// The conditional and Range fields, noted while parsing.
+    public var conditions: HTTPConditionalFields
+    /// An HTTP/1.1 request with a body that says `Expect: 100-continue`: the client waits
+    /// for `100 Continue` before it sends the body (RFC 9110 §10.1.1).
+    public var expectsContinue: Bool
 
     public init(method: String, target: String, version: HTTPVersion, headers: [HTTPHeaderField],
-                bodyFraming: HTTPBodyFraming, keepAlive: Bool) {
+                bodyFraming: HTTPBodyFraming, keepAlive: Bool,
+                conditions: HTTPConditionalFields = HTTPConditionalFields(), expectsContinue: Bool = false) {
         self.method = method
         self.target = target
         self.version = version
         self.headers = headers
         self.bodyFraming = bodyFraming
         self.keepAlive = keepAlive
+        self.conditions = conditions
+        self.expectsContinue = expectsContinue
     }
 
     /// Values of every field named `name` (compared case-insensitively), in order.
