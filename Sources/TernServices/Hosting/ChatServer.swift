@@ -117,6 +117,14 @@ public final class ChatServer: TCPListenerDelegate {
         }
     }
 
+    /// Gives back the client tables' room for a past crowd.
+    public func releaseUnusedMemory() {
+        clients.releaseExcessCapacity()
+        room.releaseUnusedMemory()
+        closing.removeAll { !$0.hasUnacknowledgedOutput }
+        closing.releaseExcessCapacityIfEmpty()
+    }
+
     /// Closes every connection politely and stops listening.
     public func closeAll() {
         listener.close()

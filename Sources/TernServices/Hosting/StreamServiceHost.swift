@@ -116,6 +116,11 @@ public final class StreamServiceHost<Connection: ServiceConnection>: TCPListener
         afterActivity?(&session.service)
     }
 
+    /// Gives back the session table's room for a past burst of connections.
+    public func releaseUnusedMemory() {
+        sessions.releaseExcessCapacity()
+    }
+
     /// Applies the deadlines; cheap to call often (it scans at most once a second).
     public func tick(now: Instant) {
         guard now >= lastTick + .seconds(1) else { return }
