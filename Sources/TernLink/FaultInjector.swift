@@ -110,10 +110,10 @@ public final class FaultInjector: LinkDevice {
                 try outbound.releaseHeld { (late) throws(SystemError) in try device.transmit(late) }
                 return
             }
-            if offload.flags & VirtioNetHeader.needsChecksum != 0 {
-                SoftwareOffload.completeChecksum(frame, start: Int(offload.checksumStart), offset: Int(offload.checksumOffset))
-            }
-            try outbound.deliver(whole, fate: fate) { (piece) throws(SystemError) in try device.transmit(piece) }
+            // Finished in the scratch buffer: the caller's frame stays as it was handed over.
+            var finished: UnsafeRawBufferPointer?
+            SoftwareOffload.wireFrames(of: whole, offload, scratch: scratch) { finished = $0 }
+            try outbound.deliver(finished ?? whole, fate: fate) { (piece) throws(SystemError) in try device.transmit(piece) }
             return
         }
         var runStart: Int?

@@ -23,6 +23,9 @@ public struct FrameBatch: ~Copyable {
     let stride: Int
     private let storage: UnsafeMutableRawPointer
     private let lengths: UnsafeMutablePointer<Int>
+    /// Per frame: the payload bytes per wire segment of a TCP super-segment the device
+    /// received (the kernel's GSO size), 0 for an ordinary frame.
+    private let segmentSizes: UnsafeMutablePointer<UInt16>
 
     /// Creates a batch of `capacity` buffers of `bufferSize` bytes each (both at least 1).
     public init(capacity: Int, bufferSize: Int) {
@@ -39,11 +42,14 @@ public struct FrameBatch: ~Copyable {
         storage = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: alignment)
         lengths = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
         lengths.initialize(repeating: 0, count: capacity)
+        segmentSizes = UnsafeMutablePointer<UInt16>.allocate(capacity: capacity)
+        segmentSizes.initialize(repeating: 0, count: capacity)
     }
 
     deinit {
         storage.deallocate()
         lengths.deallocate()
+        segmentSizes.deallocate()
     }
 
     /// Whether the batch holds no frames.
@@ -64,6 +70,13 @@ public struct FrameBatch: ~Copyable {
         return UnsafeMutableRawBufferPointer(start: storage + index * stride, count: lengths[index])
     }
 
+    /// For a TCP super-segment (a frame the link would carry as several), the payload
+    /// bytes per wire segment; 0 for an ordinary frame.
+    public func segmentSize(at index: Int) -> Int {
+        precondition(index >= 0 && index < count, "frame index out of range")
+        return Int(segmentSizes[index])
+    }
+
     /// Forgets every frame; the buffers stay allocated.
     public mutating func removeAll() {
         count = 0
@@ -76,10 +89,12 @@ public struct FrameBatch: ~Copyable {
     }
 
     /// Adds the frame just written into `nextBuffer`, `length` bytes long (clamped to
-    /// 0 ... bufferSize). Does nothing when the batch is full.
-    public mutating func commitNext(length: Int) {
+    /// 0 ... bufferSize); `segmentSize` is nonzero for a TCP super-segment (see
+    /// `segmentSize(at:)`). Does nothing when the batch is full.
+    public mutating func commitNext(length: Int, segmentSize: Int = 0) {
         guard !isFull else { return }
         lengths[count] = min(max(0, length), bufferSize)
+        segmentSizes[count] = UInt16(clamping: segmentSize)
         count += 1
     }
 
@@ -92,6 +107,7 @@ public struct FrameBatch: ~Copyable {
             (storage + count * stride).copyMemory(from: source, byteCount: frame.count)
         }
         lengths[count] = frame.count
+        segmentSizes[count] = 0
         count += 1
         return true
     }
@@ -115,6 +131,7 @@ public struct FrameBatch: ~Copyable {
             (storage + count * stride).copyMemory(from: storage + index * stride, byteCount: length)
         }
         lengths[count] = length
+        segmentSizes[count] = 0
         count += 1
     }
 }

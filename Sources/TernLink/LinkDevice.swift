@@ -40,7 +40,9 @@ public protocol LinkDevice: AnyObject {
     var supportsOffload: Bool { get }
 
     /// Sends a frame that still needs the work `offload` describes: a checksum to finish,
-    /// a TCP super-segment to cut up. The frame's bytes may be changed in the process.
+    /// a TCP super-segment to cut up. The frame's bytes are left as they are (work done in
+    /// software happens in a buffer of the device's own), so middleware such as a capture
+    /// can still read them after the send.
     func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) throws(SystemError)
 
     /// Releases the device (and, for middleware, the device it wraps). Further calls fail
@@ -60,7 +62,7 @@ extension LinkDevice {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(maximumFrameSize, 1514), alignment: 16)
         defer { scratch.deallocate() }
         var failure: SystemError?
-        SoftwareOffload.apply(offload, to: frame, scratch: scratch) { piece in
+        SoftwareOffload.wireFrames(of: UnsafeRawBufferPointer(frame), offload, scratch: scratch) { piece in
             guard failure == nil else { return }
             do throws(SystemError) { try transmit(piece) } catch { failure = error }
         }

@@ -5,6 +5,10 @@ import TernWire
 /// classic pcap file (the format of tcpdump, tshark and Wireshark) while passing the
 /// frames through unchanged.
 ///
+/// Frames are recorded as a wire would carry them: a TCP super-segment that the device
+/// exchanges with the kernel (offloads) is recorded as the MTU-sized frames it stands for,
+/// each with its complete checksum, never as one giant frame with a half-done checksum.
+///
 /// The file has magic 0xa1b2c3d4 written little-endian, version 2.4, LINKTYPE_ETHERNET and
 /// microsecond timestamps taken from the clock it is given, one reading per frame. Records
 /// are buffered; `flush()` writes them out, and so do `close()` and deinit.
@@ -42,6 +46,8 @@ public final class PcapWriter: LinkDevice {
     private var file: Int32
     private let buffer: UnsafeMutableRawBufferPointer
     private var buffered = 0
+    /// Where the wire frames of a super-segment are built, one at a time, for recording.
+    private let wireFrame: UnsafeMutableRawBufferPointer
 
     /// Creates (or truncates) the capture file at `path` and starts recording `device`.
     ///
@@ -84,18 +90,28 @@ public final class PcapWriter: LinkDevice {
         self.snapshotLength = snapshotLength
         file = descriptor
         buffer = .allocate(byteCount: max(bufferSize, PcapWriter.recordHeaderSize), alignment: 8)
+        wireFrame = .allocate(byteCount: max(65536, device.maximumFrameSize), alignment: 16)
     }
 
     deinit {
         try? flush()
         closeFile()
         buffer.deallocate()
+        wireFrame.deallocate()
     }
 
     public func receive(into batch: inout FrameBatch) throws(SystemError) -> Int {
         let count = try device.receive(into: &batch)
         for i in 0..<count {
-            record(batch[i])
+            let segmentSize = batch.segmentSize(at: i)
+            if segmentSize > 0 {
+                var offload = VirtioNetHeader.none
+                offload.gsoType = VirtioNetHeader.gsoTCPv4
+                offload.segmentSize = UInt16(clamping: segmentSize)
+                recordWireFrames(of: batch[i], offload)
+            } else {
+                record(batch[i])
+            }
         }
         return count
     }
@@ -108,12 +124,16 @@ public final class PcapWriter: LinkDevice {
 
     public var supportsOffload: Bool { device.supportsOffload }
 
-    /// Transmits with offloads through the device and records the frame as it was handed
-    /// over: a super-segment with its checksum unfinished, as tcpdump shows on a host
-    /// whose network card does the offload work.
+    /// Transmits with offloads through the device and, once sent, records the wire frames
+    /// the offload work makes of `frame` (devices leave the frame as it was handed over).
     public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) throws(SystemError) {
         try device.transmit(frame, offload: offload)
-        record(UnsafeRawBufferPointer(frame))
+        recordWireFrames(of: UnsafeRawBufferPointer(frame), offload)
+    }
+
+    private func recordWireFrames(of frame: UnsafeRawBufferPointer, _ offload: VirtioNetHeader) {
+        guard failure == nil, file >= 0 else { return }
+        SoftwareOffload.wireFrames(of: frame, offload, scratch: wireFrame) { record($0) }
     }
 
     /// Writes the buffered records to the file. Throws the error that stopped recording, if

@@ -86,9 +86,11 @@ public final class TAPDevice: LinkDevice {
         batch.removeAll()
         guard descriptor >= 0 else { throw closedError() }
         while let buffer = batch.nextBuffer {
-            let n = offloads ? readWithHeader(into: buffer) : read(descriptor, buffer.baseAddress, buffer.count)
+            var segmentSize = 0
+            let n = offloads ? readWithHeader(into: buffer, segmentSize: &segmentSize)
+                             : read(descriptor, buffer.baseAddress, buffer.count)
             if n > 0 {
-                batch.commitNext(length: n)
+                batch.commitNext(length: n, segmentSize: segmentSize)
                 continue
             }
             if n == 0 { break }
@@ -102,8 +104,9 @@ public final class TAPDevice: LinkDevice {
     }
 
     /// Reads one frame after its virtio-net header (readv), finishing a checksum the kernel
-    /// left open. Returns the frame's length, or what read(2) returned.
-    private func readWithHeader(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+    /// left open; `segmentSize` gets the segment size of a TCP super-segment. Returns the
+    /// frame's length, or what read(2) returned.
+    private func readWithHeader(into buffer: UnsafeMutableRawBufferPointer, segmentSize: inout Int) -> Int {
         vectors[0] = iovec(iov_base: header.baseAddress, iov_len: header.count)
         vectors[1] = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
         let n = readv(descriptor, vectors, 2)
@@ -115,6 +118,7 @@ public final class TAPDevice: LinkDevice {
                                             start: Int(parsed.checksumStart), offset: Int(parsed.checksumOffset)) {
             completedChecksums += 1
         }
+        if let parsed, parsed.isSegmentation { segmentSize = Int(parsed.segmentSize) }
         return length
     }
 
@@ -130,7 +134,7 @@ public final class TAPDevice: LinkDevice {
             let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: maximumFrameSize, alignment: 16)
             defer { scratch.deallocate() }
             var failure: SystemError?
-            SoftwareOffload.apply(offload, to: frame, scratch: scratch) { piece in
+            SoftwareOffload.wireFrames(of: UnsafeRawBufferPointer(frame), offload, scratch: scratch) { piece in
                 guard failure == nil else { return }
                 do throws(SystemError) { try send(piece, header: nil) } catch { failure = error }
             }

@@ -174,7 +174,7 @@ extension NetworkStack {
         var pieces: [[UInt8]] = []
         let frame = txBuffer.view(0..<EthernetHeader.size + datagramLength)
         if let offload {
-            SoftwareOffload.apply(offload, to: frame, scratch: fragmentBuffer) { piece in
+            SoftwareOffload.wireFrames(of: UnsafeRawBufferPointer(frame), offload, scratch: fragmentBuffer) { piece in
                 pieces.append(Array(piece.view(EthernetHeader.size..<piece.count)))
             }
         } else {

@@ -17,7 +17,7 @@ extension FrameTransmitter {
     public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer { scratch.deallocate() }
-        SoftwareOffload.apply(offload, to: frame, scratch: scratch) { transmit($0) }
+        SoftwareOffload.wireFrames(of: UnsafeRawBufferPointer(frame), offload, scratch: scratch) { transmit($0) }
     }
 }
 

@@ -147,28 +147,33 @@ public enum SoftwareOffload {
         return (out, header)
     }
 
-    /// Applies `header` to `frame` and hands the resulting wire frames to `emit`: a TCP/IPv4
-    /// super-segment is cut into frames of `segmentSize` payload bytes (sequence numbers,
-    /// IPv4 lengths and identifications, FIN and PSH on the last only, checksums complete);
-    /// any other frame just gets its checksum finished. `scratch` must hold one output
-    /// frame. Frames that do not parse as described are passed on unchanged.
-    public static func apply(_ header: VirtioNetHeader, to frame: UnsafeMutableRawBufferPointer,
-                             scratch: UnsafeMutableRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) {
+    /// The wire frames `header` makes of `frame`, handed to `emit` one at a time: a TCP/IPv4
+    /// super-segment cut into frames of `segmentSize` payload bytes (sequence numbers, IPv4
+    /// lengths and identifications, FIN and PSH on the last only, checksums complete); any
+    /// other frame with its checksum finished. `frame` itself is left as it is: each output
+    /// frame is built in `scratch`, which must hold one (a frame that does not fit, or does
+    /// not parse as described, is passed on unchanged). So a capture can record what a link
+    /// sends while the original still goes to a link that does the work itself.
+    public static func wireFrames(of frame: UnsafeRawBufferPointer, _ header: VirtioNetHeader,
+                                  scratch: UnsafeMutableRawBufferPointer, emit: (UnsafeRawBufferPointer) -> Void) {
         guard header.isSegmentation else {
-            if header.flags & VirtioNetHeader.needsChecksum != 0 {
-                completeChecksum(frame, start: Int(header.checksumStart), offset: Int(header.checksumOffset))
+            guard header.flags & VirtioNetHeader.needsChecksum != 0, frame.count <= scratch.count else {
+                emit(frame)
+                return
             }
-            emit(UnsafeRawBufferPointer(frame))
+            let copy = scratch.view(0..<frame.count)
+            copy.copyMemory(from: frame)
+            completeChecksum(copy, start: Int(header.checksumStart), offset: Int(header.checksumOffset))
+            emit(UnsafeRawBufferPointer(copy))
             return
         }
-        let whole = UnsafeRawBufferPointer(frame)
-        guard let layout = superSegment(whole, header) else {
-            emit(whole)
+        guard let layout = superSegment(frame, header) else {
+            emit(frame)
             return
         }
         for piece in 0..<layout.pieceCount {
-            guard let out = write(pieces: piece..<piece + 1, of: whole, layout: layout, into: scratch, finish: true) else {
-                emit(whole)
+            guard let out = write(pieces: piece..<piece + 1, of: frame, layout: layout, into: scratch, finish: true) else {
+                emit(frame)
                 return
             }
             emit(UnsafeRawBufferPointer(out.frame))

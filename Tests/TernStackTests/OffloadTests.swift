@@ -36,7 +36,8 @@ struct OffloadTests {
         }
         deliver(tcp(100, 0, .syn, TCPOptions(maximumSegmentSize: 1460, windowScale: 7, sackPermitted: true)))
         let synAck = try #require(log.frames.last)
-        #expect(synAck.offload?.flags == VirtioNetHeader.needsChecksum, "even the SYN-ACK leaves its checksum to the link")
+        #expect(synAck.offload == nil, "only super-segments leave work to the link")
+        #expect(SentFrame(synAck.bytes)?.checksumsValid == true, "the SYN-ACK carries its complete checksum")
         let iss = try #require(SentFrame(synAck.bytes)?.tcp?.header.sequenceNumber.rawValue)
         deliver(tcp(101, iss &+ 1, .ack))
         let connection = try #require(recorder.accepted.first)
@@ -60,7 +61,7 @@ struct OffloadTests {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 16)
         defer { scratch.deallocate() }
         frame.withUnsafeMutableBytes { buffer in
-            SoftwareOffload.apply(offload, to: buffer, scratch: scratch) { piece in
+            SoftwareOffload.wireFrames(of: UnsafeRawBufferPointer(buffer), offload, scratch: scratch) { piece in
                 if let sent = SentFrame(Array(piece)) { pieces.append(sent) }
             }
         }
@@ -68,6 +69,18 @@ struct OffloadTests {
         #expect(pieces.allSatisfy { $0.checksumsValid && $0.tcpPayload.count == 1460 })
         #expect(pieces.flatMap(\.tcpPayload) == Array(data[0..<7300]), "the right bytes (not shown on failure: 7300 of them)")
         #expect(pieces.dropLast().allSatisfy { !($0.tcp?.header.flags.contains(.psh) ?? true) })
+
+        // A segment of one MSS or less is sent finished, checksum and all, as a capture on
+        // the link should show it.
+        log.frames.removeAll()
+        let firstByte = try #require(SentFrame(superSegment.bytes)?.tcp?.header.sequenceNumber.rawValue)
+        deliver(tcp(101, firstByte &+ 14_600, .ack))  // the rest of the 20,000 bytes go out
+        deliver(tcp(101, firstByte &+ 20_000, .ack))
+        _ = [UInt8](repeating: 7, count: 100).withUnsafeBytes { connection.send($0) }
+        stack.poll(now: .seconds(1))
+        let small = try #require(log.frames.last(where: { SentFrame($0.bytes)?.tcpPayload.count == 100 }))
+        #expect(small.offload == nil)
+        #expect(SentFrame(small.bytes)?.checksumsValid == true)
     }
 
     @Test("10 MB each way over a lossy link with offloads done in software, byte-exact")

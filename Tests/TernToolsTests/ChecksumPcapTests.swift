@@ -137,6 +137,40 @@ struct ChecksumPcapTests {
         }
     }
 
+    @Test("an offloaded checksum (the field holds the pseudo-header sum) is told apart from a wrong one")
+    func offloadedChecksums() throws {
+        let frames = try Self.frames("capture.pcap")
+        var offloaded = frames[15]   // frame 16: a TCP segment with 1000 bytes of payload
+        var wrong = frames[15]
+        let ipStart = EthernetHeader.size
+        let ipHeaderLength = Int(offloaded[ipStart] & 0x0F) * 4
+        let field = ipStart + ipHeaderLength + 16
+        let ip = try offloaded.withUnsafeBytes { try IPv4Header.parse(UnsafeRawBufferPointer(rebasing: $0[ipStart...])).header }
+        let segmentLength = Int(ip.totalLength) - ipHeaderLength
+        let pseudo = InternetChecksum.pseudoHeader(source: ip.source, destination: ip.destination, protocol: .tcp,
+                                                   length: segmentLength).sum16
+        offloaded[field] = UInt8(pseudo >> 8)
+        offloaded[field + 1] = UInt8(pseudo & 0xFF)
+        wrong[field] = UInt8((pseudo &+ 1) >> 8)
+        wrong[field + 1] = UInt8((pseudo &+ 1) & 0xFF)
+
+        let both = PcapBytes.make(linkType: 1, records: [(offloaded, offloaded.count), (wrong, wrong.count)])
+        let findings = PcapChecksumScan.run(try PcapFile(bytes: both, name: "offloaded"))
+        let checks = Self.checked(findings).map(\.check)
+        #expect(checks.map(\.isPartial) == [true, false])
+        #expect(checks.map(\.isValid) == [false, false])
+        let report = PcapReport(findings: findings, frameCount: 2, verbose: false)
+        #expect(report.foundInvalid, "the wrong one still counts")
+        #expect(report.lines.contains("  TCP: 2 checked, 0 valid, 1 invalid, 1 offloaded"))
+        #expect(report.lines.contains("  invalid TCP/UDP checksums: 2"))
+
+        let onlyOffloaded = PcapBytes.make(linkType: 1, records: [(offloaded, offloaded.count), (frames[2], frames[2].count)])
+        let clean = PcapReport(findings: PcapChecksumScan.run(try PcapFile(bytes: onlyOffloaded, name: "o")),
+                               frameCount: 2, verbose: true)
+        #expect(!clean.foundInvalid, "an offloaded checksum is not an invalid one")
+        #expect(clean.lines.contains { $0.hasPrefix("frame 1: PART  stored ") && $0.contains("offloaded") })
+    }
+
     @Test("a frame cut short by the snap length is reported, not judged")
     func snapLength() throws {
         let frames = try Self.frames("capture.pcap")

@@ -13,6 +13,20 @@ struct ChecksumCheck: Equatable, Sendable {
     var isValid: Bool
     /// UDP only: the field is 0, meaning the sender computed no checksum (RFC 768).
     var isAbsent: Bool
+    /// The pseudo-header's sum, folded but not complemented: what a sender that leaves the
+    /// checksum to its network card (checksum offload) puts in the field for the card to
+    /// add the segment's bytes to.
+    var pseudoHeaderSum: UInt16 = 0
+
+    /// An offloaded checksum, not a wrong one: the field holds only the pseudo-header sum
+    /// because the sender's network card (or, on a TAP, the kernel) finishes it after the
+    /// capture point. Captures taken on the sending host show these; the wire never does.
+    var isPartial: Bool {
+        guard !isValid, !isAbsent else { return false }
+        // 0x0000 and 0xFFFF are the same number in one's complement.
+        let zero: Set<UInt16> = [0x0000, 0xFFFF]
+        return stored == pseudoHeaderSum || (zero.contains(stored) && zero.contains(pseudoHeaderSum))
+    }
 
     /// Byte offset of the checksum field in a TCP header.
     static let tcpField = 16
@@ -49,8 +63,9 @@ struct ChecksumCheck: Equatable, Sendable {
         let stored = UInt16(bytes[field]) << 8 | UInt16(bytes[field + 1])
 
         // What the sender does: sum the pseudo-header and the bytes with the field zeroed.
-        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
-                                                protocol: proto, length: bytes.count)
+        let pseudo = InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                   protocol: proto, length: bytes.count)
+        var sum = pseudo
         sum.add(UnsafeRawBufferPointer(rebasing: bytes[0..<field]))
         sum.add(UInt16(0))
         sum.add(UnsafeRawBufferPointer(rebasing: bytes[(field + 2)...]))
@@ -59,6 +74,7 @@ struct ChecksumCheck: Equatable, Sendable {
         var whole = InternetChecksum.pseudoHeader(source: source, destination: destination,
                                                   protocol: proto, length: bytes.count)
         whole.add(bytes)
-        return ChecksumCheck(stored: stored, computed: sum.value, isValid: whole.value == 0, isAbsent: false)
+        return ChecksumCheck(stored: stored, computed: sum.value, isValid: whole.value == 0, isAbsent: false,
+                             pseudoHeaderSum: pseudo.sum16)
     }
 }

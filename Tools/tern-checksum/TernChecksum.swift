@@ -22,6 +22,14 @@ struct TernChecksum: ParsableCommand {
             protocol, length), recomputes the checksum with the field zeroed, and prints
             PASS or FAIL with the stored and computed values in hex.
 
+            Checksum offload: a host whose network card computes checksums (or a program
+            that hands a TAP device its frames with the checksum left to the kernel) puts
+            only the folded pseudo-header sum in the field; the card adds the bytes after
+            the point where tcpdump captures. Such a checksum looks wrong in a capture
+            taken on the sender but is complete on the wire. With --pcap these are
+            reported apart as "offloaded" (PART with --verbose), not as invalid, and do not
+            change the exit status.
+
             Exit status: 0 when every checksum is valid, 1 when some are not, 2 on bad
             usage or input (unreadable files, malformed address lines, a broken capture).
             """)
