@@ -750,6 +750,61 @@ def chat_bad_input(host, port):
 
 # --- Words (SPEC §3.5) --------------------------------------------------------------------
 
+def chat_full(host, port, joined, extra, rounds):
+    """`joined` clients say hello and stay; then, `rounds` times, `extra` clients connect at
+    the same instant and send hello at once (so the hello often arrives with the handshake,
+    before the server accepts). Every one of them must read the error "the chat is full"
+    and then the end of the stream: a graceful close, never a reset."""
+    import threading
+    keep = []
+    for i in range(int(joined)):
+        s = socket.create_connection((host, int(port)), timeout=10)
+        s.sendall(chat_frame({"type": "hello", "nick": f"member{i}"}))
+        keep.append(s)
+    time.sleep(1)
+    refused = 0
+    for round_number in range(int(rounds)):
+        outcomes = [None] * int(extra)
+        barrier = threading.Barrier(int(extra))
+
+        def one(i):
+            try:
+                s = socket.socket()
+                s.settimeout(10)
+                barrier.wait()
+                s.connect((host, int(port)))
+                s.sendall(chat_frame({"type": "hello", "nick": f"late{round_number}x{i}"}))
+                data = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                s.close()
+                length = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else -1
+                packet = json.loads(data[2:]) if length == len(data) - 2 else None
+                expected = {"type": "error", "message": "the chat is full"}
+                outcomes[i] = "ok" if packet == expected else f"got {data[:80]!r}"
+            except ConnectionResetError:
+                outcomes[i] = "reset"
+            except OSError as error:
+                outcomes[i] = f"{error}"
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(int(extra))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        bad = [o for o in outcomes if o != "ok"]
+        if bad:
+            fail(f"round {round_number + 1}: {len(bad)} of {extra} refused clients did not get the error and a FIN: "
+                 f"{', '.join(sorted(set(bad)))}")
+        refused += len(outcomes)
+    for s in keep:
+        s.close()
+    ok(f"{joined} joined; {rounds} × {extra} clients at once: all {refused} read 'the chat is full', then a FIN")
+
+
 def words_raw(host, port, connections, wordlist_file):
     """Reads the word service's raw stream: each connection must carry 1–10 whole
     length-prefixed words from the list, nothing else, then the server's FIN."""
@@ -785,7 +840,7 @@ COMMANDS.update({
     "http-head": http_head, "http-status": http_status, "http-trickle": http_trickle,
     "http-slowloris": http_slowloris, "chat-three": chat_three, "chat-bad-input": chat_bad_input,
     "words-raw": words_raw, "http-continue": http_continue, "http10-keepalive": http10_keepalive,
-    "http-prompt": http_prompt,
+    "http-prompt": http_prompt, "chat-full": chat_full,
 })
 
 if __name__ == "__main__":
