@@ -113,7 +113,7 @@ public final class HTTPFileServer {
         guard let target = RequestTarget(request.target) else { return text(.badRequest) }
         if let now = unixTime, var cached = fileCache[target.path] {
             if now >= cached.openedAt && now <= cached.openedAt + 1 {
-                guard request.conditions.isEmpty else {
+                guard !request.hasConditions else {
                     return conditionalResponse(cached.file, name: cached.name, etag: cached.etag, to: request,
                                                logEntry: logEntry)
                 }
@@ -145,7 +145,7 @@ public final class HTTPFileServer {
                 if fileCache.count >= HTTPFileServer.fileCacheLimit { fileCache.removeAll() }
                 fileCache[target.path] = CachedFile(file: file, name: name, etag: etag, openedAt: now)
             }
-            guard request.conditions.isEmpty else {
+            guard !request.hasConditions else {
                 return conditionalResponse(file, name: name, etag: etag, to: request, logEntry: logEntry)
             }
             return fileResponse(file, head: fileHead(file, name: name, etag: etag, keepAlive: request.keepAlive),

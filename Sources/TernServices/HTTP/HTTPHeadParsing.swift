@@ -172,7 +172,8 @@ enum HTTPHeadParsing {
         guard bytes.count == 8 else { return nil }
         let s = bytes.startIndex
         let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
-        guard bytes[s..<(s + 5)].elementsEqual("HTTP/".utf8), bytes[s + 6] == UInt8(ascii: "."),
+        guard bytes[s] == UInt8(ascii: "H"), bytes[s + 1] == UInt8(ascii: "T"), bytes[s + 2] == UInt8(ascii: "T"),
+              bytes[s + 3] == UInt8(ascii: "P"), bytes[s + 4] == UInt8(ascii: "/"), bytes[s + 6] == UInt8(ascii: "."),
               digits.contains(bytes[s + 5]), digits.contains(bytes[s + 7])
         else { return nil }
         return HTTPVersion(major: Int(bytes[s + 5] - UInt8(ascii: "0")), minor: Int(bytes[s + 7] - UInt8(ascii: "0")))

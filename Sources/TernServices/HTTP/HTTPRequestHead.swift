@@ -53,7 +53,17 @@ public struct HTTPRequestHead: Equatable, Sendable {
     /// not `close`), as nginx and the clients that send it expect.
     public var keepAlive: Bool
     /// The conditional and Range fields, noted while parsing.
-    public var conditions: HTTPConditionalFields
+    public var conditions: HTTPConditionalFields {
+        get { conditionsBox?.fields ?? HTTPConditionalFields() }
+        set { conditionsBox = newValue.isEmpty ? nil : ConditionalFieldsBox(newValue) }
+    }
+    /// Most requests carry none of those fields: they are kept apart, allocated only when
+    /// one is sent, so that the head moved from parser to server on every request stays
+    /// small (six optional strings inline made each of its copies a memcpy).
+    private var conditionsBox: ConditionalFieldsBox?
+
+    /// Whether any conditional or Range field came with the request.
+    public var hasConditions: Bool { conditionsBox != nil }
     /// An HTTP/1.1 request with a body that says `Expect: 100-continue`: the client waits
     /// for `100 Continue` before it sends the body (RFC 9110 §10.1.1).
     public var expectsContinue: Bool
@@ -67,7 +77,7 @@ public struct HTTPRequestHead: Equatable, Sendable {
         self.headers = headers
         self.bodyFraming = bodyFraming
         self.keepAlive = keepAlive
-        self.conditions = conditions
+        self.conditionsBox = conditions.isEmpty ? nil : ConditionalFieldsBox(conditions)
         self.expectsContinue = expectsContinue
     }
 
@@ -89,5 +99,18 @@ public struct HTTPRequestHead: Equatable, Sendable {
     /// The first value of the field named `name`.
     public func value(of name: String) -> String? {
         values(of: name).first
+    }
+}
+
+/// `HTTPRequestHead`'s conditional fields, out of line.
+final class ConditionalFieldsBox: Equatable, Sendable {
+    let fields: HTTPConditionalFields
+
+    init(_ fields: HTTPConditionalFields) {
+        self.fields = fields
+    }
+
+    static func == (a: ConditionalFieldsBox, b: ConditionalFieldsBox) -> Bool {
+        a.fields == b.fields
     }
 }
