@@ -155,4 +155,12 @@ public struct ICMPv6QuotedPacket {
         let present = min(IPv6Header.size + Int(header.payloadLength), bytes.count)
         return ICMPv6QuotedPacket(header: header, leadingPayload: bytes.view(IPv6Header.size..<present))
     }
+
+    /// Whether the whole packet was quoted, not just its start.
+    public var isComplete: Bool { leadingPayload.count == Int(header.payloadLength) }
+
+    /// The quoted packet's extension headers, as far as the quote shows them.
+    public func headerChain() throws(IPv6ChainError) -> IPv6HeaderChain {
+        try IPv6HeaderChain.walkStructure(leadingPayload, first: header.nextHeader)
+    }
 }

@@ -85,9 +85,17 @@ public struct IPv6Packet {
         self.payload = payload
     }
 
-    /// Walks the extension headers to the upper-layer header (see `IPv6HeaderChain`).
+    /// Walks the extension headers to the upper-layer header, with every check a receiver
+    /// makes (see `IPv6HeaderChain.walk`).
     @inlinable
     public func headerChain(limits: IPv6HeaderChain.Limits = .standard) throws(IPv6ChainError) -> IPv6HeaderChain {
         try IPv6HeaderChain.walk(payload, first: header.nextHeader, limits: limits)
+    }
+
+    /// Walks the extension headers checking their structure only (see
+    /// `IPv6HeaderChain.walkStructure`).
+    @inlinable
+    public func headerStructure(limits: IPv6HeaderChain.Limits = .standard) throws(IPv6ChainError) -> IPv6HeaderChain {
+        try IPv6HeaderChain.walkStructure(payload, first: header.nextHeader, limits: limits)
     }
 }

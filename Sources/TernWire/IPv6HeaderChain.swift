@@ -35,18 +35,43 @@ public struct IPv6HeaderChain: Hashable, Sendable {
     public var fragment: IPv6FragmentHeader?
     /// The routing header, if the packet has one.
     public var routing: IPv6RoutingHeader?
+    /// The last address of a type 0 or type 2 routing header that still has segments left:
+    /// the packet's final destination, which the upper-layer checksum covers instead of the
+    /// destination field (RFC 8200 §8.1).
+    public var routedFinalDestination: IPv6Address?
+
+    /// The destination address of the upper-layer checksum's pseudo-header.
+    public func pseudoHeaderDestination(_ header: IPv6Header) -> IPv6Address {
+        routedFinalDestination ?? header.destination
+    }
 
     /// Whether the packet is a fragment other than the first: what follows the fragment
     /// header is data, and `upperLayer` is the fragmentable part's first header type, not
     /// something at `upperLayerOffset`.
     public var isLaterFragment: Bool { (fragment?.fragmentOffset ?? 0) != 0 }
 
-    /// Walks the headers of `payload`, the payload of an IPv6 packet whose next-header
-    /// field says `first`.
+    /// Walks the headers of `payload`, the payload of a received IPv6 packet whose
+    /// next-header field says `first`. Besides the chain's structure it checks the fragment
+    /// rules of RFC 8200 §4.5 (a fragment followed by more holds a multiple of 8 bytes, none
+    /// reaches past 65,535) and, in a first fragment, that the chain is complete (RFC 7112).
     public static func walk(_ payload: UnsafeRawBufferPointer, first: IPProtocol,
                             limits: Limits = .standard) throws(IPv6ChainError) -> IPv6HeaderChain {
+        try walk(payload, first: first, limits: limits, received: true)
+    }
+
+    /// Walks the headers with the checks of structure only, none about fragment lengths or
+    /// completeness: for the part of a packet an ICMPv6 error quotes (which a quote cut
+    /// short would break), and for tools that show a packet as it is, as `ParsedFrame` does.
+    public static func walkStructure(_ payload: UnsafeRawBufferPointer, first: IPProtocol,
+                                  limits: Limits = .standard) throws(IPv6ChainError) -> IPv6HeaderChain {
+        try walk(payload, first: first, limits: limits, received: false)
+    }
+
+    private static func walk(_ payload: UnsafeRawBufferPointer, first: IPProtocol, limits: Limits,
+                             received: Bool) throws(IPv6ChainError) -> IPv6HeaderChain {
         var chain = IPv6HeaderChain(headers: IPv6ExtensionHeaderList(), upperLayer: first, upperLayerOffset: 0,
-                                    upperLayerPointer: 6, fragment: nil, routing: nil)
+                                    upperLayerPointer: 6, fragment: nil, routing: nil,
+                                    routedFinalDestination: nil)
         var next = first
         var offset = 0
         // After the fragment header of a first fragment, the rest of the chain must be
@@ -84,13 +109,13 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                     // RFC 8200 §4.5: a fragment that is not the last holds a multiple of 8
                     // bytes (the pointer names the payload length field), and no fragment
                     // reaches past 65,535 bytes (the pointer names the offset field).
-                    if fragment.moreFragments && data % 8 != 0 {
+                    if received && fragment.moreFragments && data % 8 != 0 {
                         throw IPv6ChainError(.badLength, pointer: 4, parameterProblem: .erroneousHeaderField)
                     }
-                    if fragment.fragmentByteOffset + data > 65_535 {
+                    if received && fragment.fragmentByteOffset + data > 65_535 {
                         throw IPv6ChainError(.badLength, pointer: pointer + 2, parameterProblem: .erroneousHeaderField)
                     }
-                    inFirstFragment = fragment.fragmentOffset == 0 && fragment.moreFragments
+                    inFirstFragment = received && fragment.fragmentOffset == 0 && fragment.moreFragments
                 } else {
                     length = (Int(header.u8(1)) + 1) * 8
                     guard length <= header.count else { throw cutShort(pointer + 1) }
@@ -99,9 +124,15 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                         guard chain.routing == nil else {
                             throw IPv6ChainError(.malformed, pointer: pointer, parameterProblem: nil)
                         }
-                        chain.routing = IPv6RoutingHeader(nextHeader: IPProtocol(rawValue: whole.u8(0)),
-                                                          routingType: whole.u8(2), segmentsLeft: whole.u8(3),
-                                                          length: length)
+                        let routing = IPv6RoutingHeader(nextHeader: IPProtocol(rawValue: whole.u8(0)),
+                                                        routingType: whole.u8(2), segmentsLeft: whole.u8(3),
+                                                        length: length)
+                        chain.routing = routing
+                        // Types 0 and 2 hold 4 reserved bytes, then the addresses of the route.
+                        if (routing.routingType == 0 || routing.routingType == 2) && routing.segmentsLeft > 0 && length >= 24 {
+                            let last = 8 + (length - 8) / 16 * 16 - 16
+                            chain.routedFinalDestination = IPv6Address(loadingFrom: whole, at: last)
+                        }
                     } else {
                         var options = IPv6OptionIterator(header: whole)
                         while true {

@@ -52,7 +52,8 @@ public struct ParsedFrame: Sendable {
         case .ipv6:
             let ip = try IPv6Header.parse(ethernet.payload)
             let chain: IPv6HeaderChain
-            do { chain = try ip.headerChain() } catch { throw error.error }
+            // The structure only: a fragment the receiver would refuse is still shown.
+            do { chain = try ip.headerStructure() } catch { throw error.error }
             let transport = try parseTransport(ip, chain)
             return ParsedFrame(ethernet: ethernet.header, network: .ipv6(ip.header, chain, transport: transport))
         default:
@@ -92,7 +93,8 @@ public struct ParsedFrame: Sendable {
     }
 
     private static func parseTransport(_ ip: IPv6Packet, _ chain: IPv6HeaderChain) throws(WireError) -> Transport {
-        let h = ip.header
+        let source = ip.header.source
+        let destination = chain.pseudoHeaderDestination(ip.header)
         let upper = ip.payload.view(chain.upperLayerOffset..<ip.payload.count)
         if chain.isLaterFragment { return .laterFragment(payloadLength: upper.count) }
         if let fragment = chain.fragment, fragment.moreFragments {
@@ -106,16 +108,16 @@ public struct ParsedFrame: Sendable {
                 let packet = try NDPMessage.parse(m)
                 ndp = NeighborDiscovery(message: packet.message, options: packet.summary)
             }
-            return .icmpv6(m.header, ndp: ndp, checksumValid: m.isChecksumValid(source: h.source, destination: h.destination),
+            return .icmpv6(m.header, ndp: ndp, checksumValid: m.isChecksumValid(source: source, destination: destination),
                            payloadLength: m.payload.count)
         case .udp:
             let d = try UDPHeader.parse(upper)
-            return .udp(d.header, checksumValid: d.isChecksumValid(source: h.source, destination: h.destination),
+            return .udp(d.header, checksumValid: d.isChecksumValid(source: source, destination: destination),
                         payloadLength: d.payload.count)
         case .tcp:
             let s = try TCPHeader.parse(upper)
             let options = try s.parseOptions()
-            return .tcp(s.header, options, checksumValid: s.isChecksumValid(source: h.source, destination: h.destination),
+            return .tcp(s.header, options, checksumValid: s.isChecksumValid(source: source, destination: destination),
                         payloadLength: s.payload.count)
         default:
             return .other(chain.upperLayer, payloadLength: upper.count)
