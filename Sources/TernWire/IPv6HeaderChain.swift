@@ -74,8 +74,9 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                                     routedFinalDestination: nil)
         var next = first
         var offset = 0
-        // After the fragment header of a first fragment, the rest of the chain must be
-        // present (RFC 8200 §4.5, RFC 7112): running out is a parameter problem, code 3.
+        // After the fragment header of a first fragment, the rest of the chain and the
+        // upper-layer header must be present (RFC 8200 §4.5, RFC 7112): running out is a
+        // parameter problem, code 3.
         var inFirstFragment = false
         func cutShort(_ at: Int) -> IPv6ChainError {
             inFirstFragment
@@ -152,6 +153,17 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                 chain.upperLayerOffset = offset
                 if chain.isLaterFragment { return chain }
             default:
+                // A first fragment must hold the upper-layer header too (RFC 7112 §5): as
+                // Linux measures it, TCP's 20 bytes, UDP's and ICMPv6's 8, one of anything else.
+                if inFirstFragment && next != .noNextHeader {
+                    let needed: Int
+                    switch next {
+                    case .tcp: needed = 20
+                    case .udp, .icmpv6: needed = 8
+                    default: needed = 1
+                    }
+                    guard payload.count - offset >= needed else { throw cutShort(pointer) }
+                }
                 return chain
             }
         }
