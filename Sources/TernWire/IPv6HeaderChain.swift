@@ -84,7 +84,9 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                 : IPv6ChainError(.truncated, pointer: at, parameterProblem: nil)
         }
 
-        while true {
+        // Where the fragment header starts, once found.
+        var fragmentHeaderOffset: Int?
+        walking: while true {
             let pointer = IPv6Header.size + offset
             switch next {
             case .hopByHopOptions, .destinationOptions, .routing, .fragment:
@@ -105,17 +107,8 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                     let fragment: IPv6FragmentHeader
                     do { fragment = try IPv6FragmentHeader.parse(header) } catch { throw cutShort(pointer) }
                     chain.fragment = fragment
+                    fragmentHeaderOffset = offset
                     length = IPv6FragmentHeader.size
-                    let data = payload.count - offset - length
-                    // RFC 8200 §4.5: a fragment that is not the last holds a multiple of 8
-                    // bytes (the pointer names the payload length field), and no fragment
-                    // reaches past 65,535 bytes (the pointer names the offset field).
-                    if received && fragment.moreFragments && data % 8 != 0 {
-                        throw IPv6ChainError(.badLength, pointer: 4, parameterProblem: .erroneousHeaderField)
-                    }
-                    if received && fragment.fragmentByteOffset + data > 65_535 {
-                        throw IPv6ChainError(.badLength, pointer: pointer + 2, parameterProblem: .erroneousHeaderField)
-                    }
                     inFirstFragment = received && fragment.fragmentOffset == 0 && fragment.moreFragments
                 } else {
                     length = (Int(header.u8(1)) + 1) * 8
@@ -151,22 +144,36 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                 chain.upperLayer = next
                 offset += length
                 chain.upperLayerOffset = offset
-                if chain.isLaterFragment { return chain }
+                if chain.isLaterFragment { break walking }
             default:
-                // A first fragment must hold the upper-layer header too (RFC 7112 §5): as
-                // Linux measures it, TCP's 20 bytes, UDP's and ICMPv6's 8, one of anything else.
-                if inFirstFragment && next != .noNextHeader {
-                    let needed: Int
-                    switch next {
-                    case .tcp: needed = 20
-                    case .udp, .icmpv6: needed = 8
-                    default: needed = 1
-                    }
-                    guard payload.count - offset >= needed else { throw cutShort(pointer) }
-                }
-                return chain
+                break walking
             }
         }
+
+        // A first fragment must hold the upper-layer header too (RFC 7112 §5): as Linux
+        // measures it, TCP's 20 bytes, UDP's and ICMPv6's 8, one of anything else.
+        if inFirstFragment && next != .noNextHeader {
+            let needed: Int
+            switch next {
+            case .tcp: needed = 20
+            case .udp, .icmpv6: needed = 8
+            default: needed = 1
+            }
+            guard payload.count - offset >= needed else { throw cutShort(IPv6Header.size + offset) }
+        }
+        // RFC 8200 §4.5, checked after the chain as Linux does: a fragment that is not the
+        // last holds a multiple of 8 bytes (the pointer names the payload length field), and
+        // no fragment reaches past 65,535 bytes (the pointer names the offset field).
+        if received, let fragment = chain.fragment, let at = fragmentHeaderOffset {
+            let data = payload.count - at - IPv6FragmentHeader.size
+            if fragment.moreFragments && data % 8 != 0 {
+                throw IPv6ChainError(.badLength, pointer: 4, parameterProblem: .erroneousHeaderField)
+            }
+            if fragment.fragmentByteOffset + data > 65_535 {
+                throw IPv6ChainError(.badLength, pointer: IPv6Header.size + at + 2, parameterProblem: .erroneousHeaderField)
+            }
+        }
+        return chain
     }
 }
 

@@ -161,7 +161,7 @@ extension ParsedFrame: CustomStringConvertible {
                     if let r = chain.routing { headers += "srcrt (type \(r.routingType), segleft \(r.segmentsLeft)) " }
                 case .fragment:
                     if let f = chain.fragment {
-                        let length = ParsedFrame.fragmentDataLength(transport)
+                        let length = Int(ip.payloadLength) - entry.offset - IPv6FragmentHeader.size
                         headers += "frag (\(f.fragmentByteOffset)|\(length)) "
                     }
                 default: break
@@ -175,13 +175,6 @@ extension ParsedFrame: CustomStringConvertible {
             default:
                 return "IP6 " + ParsedFrame.describe(transport, source: source, destination: destination, prefix: headers)
             }
-        }
-    }
-
-    private static func fragmentDataLength(_ transport: Transport) -> Int {
-        switch transport {
-        case .laterFragment(let n), .firstFragment(_, let n): n
-        default: 0
         }
     }
 
