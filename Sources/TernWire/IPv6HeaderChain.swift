@@ -97,7 +97,8 @@ public struct IPv6HeaderChain: Hashable, Sendable {
                 guard chain.headers.count < limits.maximumHeaders else {
                     throw IPv6ChainError(.malformed, pointer: pointer, parameterProblem: nil)
                 }
-                guard offset + 8 <= payload.count else { throw cutShort(pointer) }
+                // A header that is not there at all: point at the field that names it.
+                guard offset + 8 <= payload.count else { throw cutShort(chain.upperLayerPointer) }
                 let header = payload.view(offset..<payload.count)
                 let length: Int
                 if next == .fragment {

@@ -241,8 +241,11 @@ import TernWire
         // An extension header cut short: dropped without a word, pointing at its length.
         let cut = try P.packet(first: .destinationOptions, payload: [17, 2, 1, 4, 0, 0, 0, 0])
         #expect(P.walk(cut) == .failure(IPv6ChainError(.truncated, pointer: 41, parameterProblem: nil)))
+        // A header missing or shorter than 8 bytes: pointing at the field that names it.
         let tiny = try P.packet(first: .routing, payload: [17, 0, 0, 0])
-        #expect(P.walk(tiny) == .failure(IPv6ChainError(.truncated, pointer: 40, parameterProblem: nil)))
+        #expect(P.walk(tiny) == .failure(IPv6ChainError(.truncated, pointer: 6, parameterProblem: nil)))
+        let missing = try P.packet(first: .destinationOptions, payload: try P.options(next: .routing, []))
+        #expect(P.walk(missing) == .failure(IPv6ChainError(.truncated, pointer: 40, parameterProblem: nil)))
         // Malformed options: dropped.
         let badOptions = try P.packet(first: .destinationOptions, payload: [17, 0, 1, 4, 0, 1, 0, 0] + udp)
         #expect(P.walk(badOptions) == .failure(IPv6ChainError(.badOption, pointer: 40, parameterProblem: nil)))
