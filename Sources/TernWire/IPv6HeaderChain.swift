@@ -12,7 +12,7 @@ public struct IPv6HeaderChain: Hashable, Sendable {
     /// How long a chain may be before it is refused.
     public struct Limits: Hashable, Sendable {
         /// Extension headers in one packet. RFC 8200 §4.1 allows each type once (destination
-        /// options twice), so a legitimate packet has at most six of the four kinds walked.
+        /// options twice), so a legitimate packet has at most five of the four kinds walked.
         public var maximumHeaders: Int
 
         public init(maximumHeaders: Int) {
