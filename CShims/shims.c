@@ -393,3 +393,7 @@ int tern_map_large_allocations(size_t threshold) {
     if (threshold > INT_MAX) return -EINVAL;
     return mallopt(M_MMAP_THRESHOLD, (int)threshold) == 1 ? 0 : -EINVAL;
 }
+
+int tern_release_free_memory(void) {
+    return malloc_trim(0);
+}

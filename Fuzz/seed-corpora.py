@@ -359,6 +359,26 @@ def http_streams():
     s["slowloris-timeout"] = http_input(b"GET /a.txt HTTP/1.1\r\nHost: a\r\nX: ", splits=[0x03, 0xFF])
     s["timeout-mid-response"] = http_input(get("/big.bin") + get("/a.txt"), settings=SMALL_CHUNKS,
                                            splits=[0x3F, 0x81, 0xFF])
+    s["ranges"] = http_input(b"GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-99\r\n\r\n"
+                             b"GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=-10\r\n\r\n"
+                             b"GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-1,3-4\r\n\r\n"
+                             b"GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=100-\r\n\r\n"
+                             b"GET /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=4-1\r\n\r\n"
+                             b"HEAD /a.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=0-0\r\n\r\n",
+                             settings=PEER_CLOSES | SMALL_CHUNKS, splits=[0x45, 0x07])
+    s["conditionals"] = http_input(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: \"x\", W/\"y\"\r\n\r\n"
+                                   b"GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-Match: *\r\nIf-Modified-Since: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n"
+                                   b"GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-Unmodified-Since: Sunday, 06-Nov-94 08:49:37 GMT\r\n\r\n"
+                                   b"GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=5-9\r\nIf-Range: Sun Nov  6 08:49:37 1994\r\n\r\n"
+                                   b"GET /a.txt HTTP/1.1\r\nHost: x\r\nIf-None-Match: *\r\n\r\n",
+                                   settings=PEER_CLOSES | DATED)
+    s["expect-continue"] = http_input(b"GET /a.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\nhello"
+                                      b"POST /a.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                      b"3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    s["http10-keep-alive"] = http_input(b"GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" * 3 + get("/", "1.0"))
+    s["strictness"] = http_input(b"GET / HTTP/1.1\r\nHost: a b\r\n\r\n")
+    s["long-target"] = http_input(b"GET /" + b"a" * 300 + b" HTTP/1.1\r\nHost: x\r\n\r\n", settings=PEER_CLOSES | SMALL_LIMITS)
+    s["utf8-path"] = http_input("GET /é/ü.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /nodir/ HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     s["reset-mid-stream"] = http_input(get("/big.bin") + b"GET /a.t", settings=SMALL_CHUNKS, splits=[0x10, 0x05])
     return s
 

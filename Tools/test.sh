@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 # Debian packages the build and the integration tests use (.ci/run installs the same).
-packages=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd socat python3 python3-scapy curl ethtool tmux wrk)
+packages=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd socat python3 python3-scapy python3-h11 curl apache2-utils ethtool tmux wrk)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -144,6 +144,12 @@ int64_t tern_realtime_nanoseconds(void);
 /// or -EINVAL when malloc refused the value.
 int tern_map_large_allocations(size_t threshold);
 
+/// Returns to the system every whole page of malloc's heap that holds no live allocation
+/// (malloc_trim(0): the top of the heap is cut, and free pages inside it are given back
+/// with MADV_DONTNEED). Freed heap memory otherwise stays resident for good once a
+/// longer-lived block lies above it. Returns 1 if memory was released, else 0.
+int tern_release_free_memory(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -6,8 +6,8 @@ import TernServices
 ///
 /// The input: `[settings] [n] [split × (n % 33)] [stream…]`.
 /// - settings: bit 0 buffered-input limit 64 bytes (else 16 KiB); bit 1 file chunks of 100
-///   bytes (else 64 KiB); bit 2 small parser limits (head 256 bytes, 8 headers, chunk lines
-///   of 16); bit 3 the peer closes its side after the stream (else the socket dies); bit 4 the
+///   bytes (else 64 KiB); bit 2 small parser limits (head 256 bytes, request line 128, 8
+///   headers, chunk lines of 16); bit 3 the peer closes its side after the stream (else the socket dies); bit 4 the
 ///   server knows the time (`Date` headers);
 /// - each split byte, used in turn, shapes one step: (byte & 0x3F) + 1 bytes of the stream are
 ///   offered; then the socket takes all the output (bit 6), none (bit 7), or up to
@@ -18,8 +18,10 @@ import TernServices
 /// room is bounded; output is offered in bounded pieces; with its output drained the
 /// connection either reads on or closes, never stalls; the output is a well-formed stream of
 /// responses matching the access log, with Content-Length-consistent bodies, 200 bodies that
-/// are files of the root, and never the secret beside the root. The request parser alone
-/// yields the same events for the stream whole and in the input's split.
+/// are files of the root (206 bodies and parts ranges of them), and never the secret beside
+/// the root. The request parser alone yields the same events (conditional fields included)
+/// for the stream whole and in the input's split; the date and Range parsers keep their
+/// invariants on the stream taken as a field value.
 enum HTTPScript {
     /// Prints the output and the access log (the replay driver sets it from `FUZZ_TRACE`).
     nonisolated(unsafe) static var trace = false
@@ -31,7 +33,8 @@ enum HTTPScript {
         let stream = input.rest()
 
         let limits = settings & 4 != 0
-            ? HTTPRequestParser.Limits(maximumHeadLength: 256, maximumHeaderCount: 8, maximumChunkLineLength: 16)
+            ? HTTPRequestParser.Limits(maximumHeadLength: 256, maximumRequestLineLength: 128, maximumHeaderCount: 8,
+                                       maximumChunkLineLength: 16)
             : HTTPRequestParser.Limits()
         let configuration = HTTPServerConfiguration(parserLimits: limits,
                                                     maximumBufferedInput: settings & 1 != 0 ? 64 : 16 * 1024,
@@ -40,6 +43,7 @@ enum HTTPScript {
         if settings & 16 != 0 { server.unixTime = 1_700_000_000 }
 
         ParserSplitCheck.check(stream, splits: splits, limits: limits)
+        HeaderValueCheck.check(stream)
         var session = HTTPSession(connection: server.makeConnection(), configuration: configuration)
         session.run(stream: stream, splits: splits, peerCloses: settings & 8 != 0)
         if trace {

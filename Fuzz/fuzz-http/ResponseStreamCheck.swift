@@ -5,33 +5,52 @@ import TernServices
 /// server's own code, and checks it against the access log.
 enum ResponseStreamCheck {
     private static let reasons: [Int: String] = [
-        200: "OK", 301: "Moved Permanently", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
-        408: "Request Timeout", 431: "Request Header Fields Too Large", 500: "Internal Server Error",
-        501: "Not Implemented", 505: "HTTP Version Not Supported",
+        100: "Continue", 200: "OK", 206: "Partial Content", 301: "Moved Permanently", 304: "Not Modified",
+        400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+        412: "Precondition Failed", 414: "URI Too Long", 416: "Range Not Satisfiable",
+        431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented",
+        505: "HTTP Version Not Supported",
     ]
 
     static func check(_ output: [UInt8], log: [HTTPAccessLogEntry], dated: Bool, served: [[UInt8]]) {
         require(!contains(output, WebRootFixture.secret), "the secret beside the web root was served")
         var position = 0
         var index = 0
+        var interimPending = false
         while position < output.count {
             require(index < log.count, "a response at byte \(position) with no access-log entry (\(log.count) entries)")
             let entry = log[index]
             let isLast = index == log.count - 1
-            index += 1
             guard let head = readHead(output, from: &position) else {
                 // Only the last response may be cut short, and only if the log says so.
                 require(isLast && !entry.completed, "an unterminated response head at the end, log: \(entry)")
                 return
             }
+            if head.status == 100 {
+                // An interim answer to `Expect: 100-continue`: bare, once, before its response.
+                require(head.fields.isEmpty && !interimPending, "a 100 Continue with fields, or two in a row")
+                interimPending = true
+                continue
+            }
+            interimPending = false
+            index += 1
             require(head.status == entry.status, "status \(head.status) sent, \(entry.status) logged")
             require(head.field("Server") != nil, "no Server header")
-            require(head.field("Content-Type") != nil, "no Content-Type header")
+            require((head.field("Content-Type") != nil) == (head.status != 304), "Content-Type presence wrong for \(head.status)")
             require((head.field("Date") != nil) == dated, "Date header presence wrong")
             if head.status == 301 { require(head.field("Location") != nil, "301 without Location") }
             if head.status == 405 { require(head.field("Allow") == "GET, HEAD", "405 without Allow: GET, HEAD") }
-            guard let lengthText = head.field("Content-Length"), let length = Int(lengthText), length >= 0 else {
-                fatalError("invariant violated: a response without a valid Content-Length")
+            if head.status == 200 || head.status == 206 || head.status == 304 {
+                require(head.field("ETag") != nil && head.field("Last-Modified") != nil, "a file response without validators")
+            }
+            if head.status == 416 {
+                let range = head.field("Content-Range") ?? ""
+                require(range.hasPrefix("bytes */") && served.contains { "bytes */\($0.count)" == range },
+                        "416 with Content-Range \(range)")
+            }
+            let lengthText = head.status == 304 ? (head.field("Content-Length") == nil ? "0" : nil) : head.field("Content-Length")
+            guard let lengthText, let length = Int(lengthText), length >= 0 else {
+                fatalError("invariant violated: a response without a valid Content-Length (or a 304 with one)")
             }
             let connection = head.field("Connection")
             require(connection == "close" || connection == "keep-alive", "Connection header \(connection ?? "missing")")
@@ -49,6 +68,9 @@ enum ResponseStreamCheck {
             if head.status == 200 && entry.method == "GET" {
                 require(served.contains(body), "a 200 body that is no file of the web root (\(body.count) bytes)")
             }
+            if head.status == 206 {
+                checkPartial(head, body: body, served: served)
+            }
             if connection == "close" {
                 require(position == output.count, "\(output.count - position) bytes after a Connection: close response")
             }
@@ -56,6 +78,49 @@ enum ResponseStreamCheck {
         // Responses logged but not on the wire: only a last, incomplete one (cut before any byte).
         require(index == log.count || (index == log.count - 1 && !log[index].completed),
                 "\(log.count - index) logged responses missing from the output")
+    }
+
+    /// A 206 body is one range of a served file (`Content-Range` says which), or a
+    /// multipart/byteranges body whose every part is.
+    private static func checkPartial(_ head: Head, body: [UInt8], served: [[UInt8]]) {
+        let type = head.field("Content-Type") ?? ""
+        let prefix = "multipart/byteranges; boundary="
+        guard type.hasPrefix(prefix) else {
+            require(slice(head.field("Content-Range") ?? "", body: body, served: served), "a 206 body that is not its range")
+            return
+        }
+        let delimiter = Array(("\r\n--" + type.dropFirst(prefix.count)).utf8)
+        var rest = body[...]
+        var parts = 0
+        while true {
+            require(rest.starts(with: delimiter), "a multipart body without its delimiter")
+            rest = rest.dropFirst(delimiter.count)
+            if rest.elementsEqual("--\r\n".utf8) { break }
+            require(rest.starts(with: "\r\n".utf8), "a malformed multipart delimiter line")
+            guard let end = rest.firstRange(of: Array("\r\n\r\n".utf8)) else { fatalError("invariant violated: a part without a head") }
+            let lines = String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self)
+            guard let rangeLine = lines.split(separator: "\r\n").first(where: { $0.hasPrefix("Content-Range: ") }) else {
+                fatalError("invariant violated: a part without Content-Range")
+            }
+            let range = String(rangeLine.dropFirst("Content-Range: ".count))
+            rest = rest[end.upperBound...]
+            guard let next = rest.firstRange(of: delimiter) else { fatalError("invariant violated: a part without an end") }
+            require(slice(range, body: Array(rest[rest.startIndex..<next.lowerBound]), served: served), "a part that is not its range")
+            rest = rest[next.lowerBound...]
+            parts += 1
+        }
+        require(parts >= 2, "a multipart 206 with \(parts) parts")
+    }
+
+    /// Whether `body` is bytes first…last of a served file of the length `bytes first-last/length` names.
+    private static func slice(_ contentRange: String, body: [UInt8], served: [[UInt8]]) -> Bool {
+        guard contentRange.hasPrefix("bytes ") else { return false }
+        let spec = contentRange.dropFirst(6).split(separator: "/")
+        let bounds = spec.first?.split(separator: "-") ?? []
+        guard spec.count == 2, bounds.count == 2, let first = Int(bounds[0]), let last = Int(bounds[1]),
+              let length = Int(spec[1]), first <= last, last < length, body.count == last - first + 1
+        else { return false }
+        return served.contains { $0.count == length && Array($0[first...last]) == body }
     }
 
     private struct Head {

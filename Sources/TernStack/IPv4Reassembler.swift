@@ -130,7 +130,10 @@ public struct IPv4Reassembler {
                 return .dropped(.reassemblyNoMemory)
             }
             if partial.data.count < end {
-                partial.data.append(contentsOf: repeatElement(0, count: end - partial.data.count))
+                // From a zeroed array, copied at once: appending a repeated element goes a byte
+                // at a time through the generic collection path, which in a debug build made a
+                // flood of fragments far into their datagrams (60 KB of gap each) take seconds.
+                partial.data.append(contentsOf: [UInt8](repeating: 0, count: end - partial.data.count))
             }
             partial.data.withUnsafeMutableBytes { dst in
                 UnsafeMutableRawBufferPointer(rebasing: dst[start..<end]).copyMemory(from: payload)

@@ -147,6 +147,13 @@ public final class NetworkStack {
         }
     }
 
+    /// Lets go of memory the tables kept from their busiest moment (TCP connection, TIME-WAIT
+    /// and timer tables sized for a past burst). The daemon calls it when it falls idle;
+    /// nothing it drops was in use, so calling it at any time changes no behaviour.
+    public func releaseUnusedMemory() {
+        tcp.releaseUnusedMemory()
+    }
+
     /// Runs what is due at `now`: ARP retries, reassembly timeouts, TCP timers, socket
     /// notifications and TCP output. Call after each batch of received frames and when
     /// `nextDeadline` passes.

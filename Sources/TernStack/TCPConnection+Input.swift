@@ -490,6 +490,10 @@ extension TCPConnection {
     func receiveData(_ segment: IncomingSegment) {
         guard state.canReceiveData else { return }
         if applicationClosed {
+            if discardsInput {
+                discardData(segment)
+                return
+            }
             // Nobody will read this: reset, as a closed BSD socket does (RFC 2525 §2.17).
             abort()
             return
@@ -549,6 +553,21 @@ extension TCPConnection {
             ackNow = true
         }
         noteWindowUse(dataEnd: sequence + length)
+        layer.needsOutput(self)
+    }
+
+    /// Data after `closeDiscardingInput()`: in-order bytes are acknowledged as if read and
+    /// dropped; later ones are dropped unacknowledged (the peer sends them again once the
+    /// gap is filled), so nothing is ever stored.
+    private func discardData(_ segment: IncomingSegment) {
+        let end = segment.sequence + segment.payload.count
+        if segment.sequence <= receiveNext && end > receiveNext {
+            receiveNext = end
+            if let fin = pendingFIN, fin == receiveNext { acceptFIN() }
+        } else if segment.sequence > receiveNext {
+            layer.drop(.tcpOutOfWindow)
+        }
+        ackNow = true
         layer.needsOutput(self)
     }
 

@@ -184,6 +184,9 @@ public final class TCPConnection {
     var isQueuedForOutput = false
     /// `close()` was called: the application reads no more.
     var applicationClosed = false
+    /// Closed with `closeDiscardingInput()`: data from the peer is acknowledged and dropped
+    /// rather than answered with a reset.
+    var discardsInput = false
     /// The application found the send buffer full; tell it when space frees up.
     var wantsWritable = false
 
@@ -345,6 +348,24 @@ public final class TCPConnection {
         }
         shutdownWrite()
         if state == .finWait2 { layer.armLinger(self) }
+    }
+
+    /// Closes politely even though the peer may still be sending: a FIN after the buffered
+    /// data, as `close()`, but what the peer sent and was not read, and whatever it sends
+    /// until its own FIN, is acknowledged and dropped instead of answered with a reset
+    /// (nginx calls this a lingering close). For an answer to a request the application
+    /// will not read — a refusal, an error — so that the answer reaches the peer: a reset
+    /// would make the peer's stack throw away what it had not read yet. The FIN-WAIT-2
+    /// timeout bounds how long a peer that never closes can keep it.
+    public func closeDiscardingInput() {
+        guard !applicationClosed else { return }
+        discardsInput = true
+        if !receiveBuffer.isEmpty || !outOfOrder.isEmpty {
+            receiveBuffer.discardAll()
+            outOfOrder.removeAll()
+            pendingFIN = nil
+        }
+        close()
     }
 
     /// Resets the connection at once (RST), discarding everything buffered.

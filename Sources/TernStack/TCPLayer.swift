@@ -295,6 +295,21 @@ final class TCPLayer {
         return earliest
     }
 
+    /// Gives back what a burst of connections left behind: table capacity, queue storage,
+    /// and timer entries of connections that no longer need them (the heap keeps each
+    /// entry, and with it its connection, until its deadline; this drops those `poll`
+    /// would skip anyway). For idle moments: it walks every table.
+    func releaseUnusedMemory() {
+        let live = timers.unordered.filter { $0.connection.state != .closed && $0.connection.scheduledDeadline == $0.deadline }
+        if live.count < timers.count { timers = Heap(live) }
+        connections.releaseExcessCapacity()
+        listeners.releaseExcessCapacity()
+        timeWait.releaseUnusedMemory()
+        eventQueue.releaseExcessCapacityIfEmpty()
+        listenerQueue.releaseExcessCapacityIfEmpty()
+        outputQueue.releaseExcessCapacityIfEmpty()
+    }
+
     /// Once per buffer-release interval, frees the pooled blocks that went unused through it.
     private func trimBufferPools(now: Instant) {
         if let due = bufferPoolTrimDeadline, due <= now {

@@ -63,6 +63,12 @@ struct TimeWaitTable {
         }
     }
 
+    /// Storage sized for a burst's worth of entries, given back once they have expired.
+    mutating func releaseUnusedMemory() {
+        entries.releaseExcessCapacity()
+        order = Deque(order.filter { entries[$0.key]?.expires == $0.expires })
+    }
+
     /// Drops queue records of removed entries when they outnumber the live ones.
     private mutating func compactIfNeeded() {
         guard order.count > 2 * max(entries.count, 64) else { return }

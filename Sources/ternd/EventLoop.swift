@@ -42,6 +42,9 @@ final class EventLoop {
     /// When the last frame arrived, and how many the last receive took.
     private var lastFrameTime: UInt64 = 0
     private var framesInLastReceive = 0
+    /// How many of `MemoryTuning.releaseDelays` have passed since the last frame (and had
+    /// memory released); all of them before any traffic.
+    private var memoryReleasesDone = MemoryTuning.releaseDelays.count
 
     init(link: LinkSetup, stack: NetworkStack, services: ServiceSet, transmitter: DeviceTransmitter,
          poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger,
@@ -135,10 +138,20 @@ final class EventLoop {
                 services.tick(now: Instant(nanoseconds: polled))
             }
             stack.poll(now: Instant(nanoseconds: polled))
+            releaseMemoryWhenIdle(now: polled)
             if let end = shutdownDeadline, services.connectionsClosing == 0 || polled >= end {
                 return finish(status: 0)
             }
         }
+    }
+
+    /// Gives memory back when the link has been quiet for each of the release delays since
+    /// the last frame (the loop wakes at least once a second, so within a second of each).
+    private func releaseMemoryWhenIdle(now: UInt64) {
+        let delays = MemoryTuning.releaseDelays
+        guard memoryReleasesDone < delays.count, now &- lastFrameTime >= delays[memoryReleasesDone] else { return }
+        memoryReleasesDone += 1
+        MemoryTuning.releaseUnused(stack: stack, services: services)
     }
 
     /// Reads the device without blocking until a frame comes or `end`; returns whether one
@@ -174,6 +187,7 @@ final class EventLoop {
             framesInLastReceive += count
             let clock = MonotonicClock.nanoseconds()
             lastFrameTime = clock
+            memoryReleasesDone = 0
             let now = Instant(nanoseconds: clock)
             for index in 0..<count {
                 stack.receive(frame: batch[index], now: now)

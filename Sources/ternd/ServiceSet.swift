@@ -66,6 +66,10 @@ final class ServiceSet {
         for service in services { service.tick(now: now, unixTime: unixTime) }
     }
 
+    func releaseUnusedMemory() {
+        for service in services { service.releaseUnusedMemory() }
+    }
+
     func shutdown() {
         for service in services { service.shutdown() }
     }

@@ -521,6 +521,63 @@ def http_slowloris(host, port, limit, ready_file):
             fail(f"slowloris: unexpected answer {first!r}")
 
 
+def http_continue(host, port, path):
+    """`Expect: 100-continue` with a body: `100 Continue` comes before the body is sent, then
+    the response; the body is read and discarded, and the next request on the connection
+    is answered as a request of its own."""
+    body = b"x" * 1000
+    with tcp_connect(host, port) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nExpect: 100-continue\r\n"
+                  f"Content-Length: {len(body)}\r\n\r\n".encode())
+        s.settimeout(3)
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = s.recv(1)
+            if not chunk:
+                fail("100-continue: the connection closed before any answer")
+            interim += chunk
+        if not interim.startswith(b"HTTP/1.1 100 Continue\r\n"):
+            fail(f"100-continue: the first answer is {interim.splitlines()[0]!r}, not 100 Continue")
+        s.sendall(body + f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        first, _, _, extra = http_read_response(s)
+        s2 = extra
+        rest = read_to_end(s, 1 << 20)
+        second = (s2 + rest).split(b"\r\n", 1)[0].decode("latin-1")
+    if first != 200 or not second.startswith("HTTP/1.1 200"):
+        fail(f"100-continue: then {first} and {second!r}")
+    ok("100-continue: 100 Continue before the body, then 200, and the next request on the connection: 200")
+
+
+def http10_keepalive(host, port, path, count):
+    """HTTP/1.0 with `Connection: keep-alive`: `count` requests answered on one connection,
+    each response saying keep-alive."""
+    with tcp_connect(host, port) as s:
+        for i in range(int(count)):
+            s.sendall(f"GET {path} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n".encode())
+            status, headers, _, extra = http_read_response(s)
+            if status != 200 or headers.get("connection", "").lower() != "keep-alive" or extra:
+                fail(f"HTTP/1.0 keep-alive request {i + 1}: status {status}, Connection {headers.get('connection')!r}")
+    ok(f"HTTP/1.0 keep-alive: {count} requests on one connection, each answered 'Connection: keep-alive'")
+
+
+def http_prompt(host, port, request, expected, seconds):
+    """Sends `request` (escapes allowed) and nothing more; the status `expected` must come
+    within `seconds` (an HTTP/0.9 line, which no blank line follows, must not wait for one)."""
+    raw = request.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    started = time.monotonic()
+    with tcp_connect(host, port) as s:
+        s.sendall(raw)
+        s.settimeout(float(seconds))
+        try:
+            status, _, _, _ = http_read_response(s)
+        except socket.timeout:
+            fail(f"no answer within {seconds} s")
+    elapsed = time.monotonic() - started
+    if str(status) != expected:
+        fail(f"status {status}, expected {expected}")
+    ok(f"status {status} after {elapsed * 1000:.0f} ms")
+
+
 # --- Chat (SPEC §3.4) ---------------------------------------------------------------------
 
 
@@ -693,6 +750,61 @@ def chat_bad_input(host, port):
 
 # --- Words (SPEC §3.5) --------------------------------------------------------------------
 
+def chat_full(host, port, joined, extra, rounds):
+    """`joined` clients say hello and stay; then, `rounds` times, `extra` clients connect at
+    the same instant and send hello at once (so the hello often arrives with the handshake,
+    before the server accepts). Every one of them must read the error "the chat is full"
+    and then the end of the stream: a graceful close, never a reset."""
+    import threading
+    keep = []
+    for i in range(int(joined)):
+        s = socket.create_connection((host, int(port)), timeout=10)
+        s.sendall(chat_frame({"type": "hello", "nick": f"member{i}"}))
+        keep.append(s)
+    time.sleep(1)
+    refused = 0
+    for round_number in range(int(rounds)):
+        outcomes = [None] * int(extra)
+        barrier = threading.Barrier(int(extra))
+
+        def one(i):
+            try:
+                s = socket.socket()
+                s.settimeout(10)
+                barrier.wait()
+                s.connect((host, int(port)))
+                s.sendall(chat_frame({"type": "hello", "nick": f"late{round_number}x{i}"}))
+                data = b""
+                while True:
+                    chunk = s.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                s.close()
+                length = struct.unpack("!H", data[:2])[0] if len(data) >= 2 else -1
+                packet = json.loads(data[2:]) if length == len(data) - 2 else None
+                expected = {"type": "error", "message": "the chat is full"}
+                outcomes[i] = "ok" if packet == expected else f"got {data[:80]!r}"
+            except ConnectionResetError:
+                outcomes[i] = "reset"
+            except OSError as error:
+                outcomes[i] = f"{error}"
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(int(extra))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        bad = [o for o in outcomes if o != "ok"]
+        if bad:
+            fail(f"round {round_number + 1}: {len(bad)} of {extra} refused clients did not get the error and a FIN: "
+                 f"{', '.join(sorted(set(bad)))}")
+        refused += len(outcomes)
+    for s in keep:
+        s.close()
+    ok(f"{joined} joined; {rounds} × {extra} clients at once: all {refused} read 'the chat is full', then a FIN")
+
+
 def words_raw(host, port, connections, wordlist_file):
     """Reads the word service's raw stream: each connection must carry 1–10 whole
     length-prefixed words from the list, nothing else, then the server's FIN."""
@@ -727,7 +839,8 @@ COMMANDS.update({
     "tcp-echo-many": tcp_echo_many, "http-close": http_close, "http10": http10, "http-keepalive": http_keepalive,
     "http-head": http_head, "http-status": http_status, "http-trickle": http_trickle,
     "http-slowloris": http_slowloris, "chat-three": chat_three, "chat-bad-input": chat_bad_input,
-    "words-raw": words_raw,
+    "words-raw": words_raw, "http-continue": http_continue, "http10-keepalive": http10_keepalive,
+    "http-prompt": http_prompt, "chat-full": chat_full,
 })
 
 if __name__ == "__main__":

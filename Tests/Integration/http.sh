@@ -32,7 +32,7 @@ ln -s ../secret.txt "$WWW/secret-link.txt"
 ln -s "$IT_WORK/outside" "$WWW/outside-dir"
 chmod -R a+rX "$IT_WORK"
 
-if ! tap_host "$NS"; then
+if ! tap_host "$NS" --pcap "$IT_WORK/http.pcap"; then
     fail "ternd starts" "no ready line"
     it_end
 fi
@@ -195,4 +195,5 @@ else
 fi
 stop_ternd "$TERND_PID"
 if [ "$STOP_STATUS" -eq 0 ]; then pass "ternd exits 0 on SIGTERM"; else fail "exit" "status $STOP_STATUS"; fi
+h11_check "$IT_WORK/http.pcap"
 it_end

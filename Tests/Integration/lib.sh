@@ -175,3 +175,20 @@ tap_host() {
     shift
     start_ternd "$ns" "${IT_LABEL:-ternd}" --tap tern0 --address 10.0.0.2/24 --host-address 10.0.0.1/24 "$@"
 }
+
+# h11_check CAPTURE: every HTTP response in a capture of the daemon's traffic (ternd --pcap,
+# read after the daemon has exited) must satisfy h11, a strict parser of its own
+# (h11_check.py). SKIP when python3-h11 is missing.
+h11_check() {
+    local capture=$1 output
+    if ! "$PY" -c "import h11" 2>/dev/null; then
+        skip "h11 check of every response" "python3-h11 is not installed"
+        return
+    fi
+    if output=$("$PY" "$IT_DIR/h11_check.py" "$capture" 2>&1); then
+        pass "h11 (strict HTTP/1.1 parser) accepts every response of the run: ${output#ok h11 }"
+    else
+        fail "h11 check of every response" "$(echo "$output" | tail -1)"
+    fi
+    rm -f "$capture"
+}

@@ -9,7 +9,7 @@ it_begin wrk
 it_require wrk
 it_namespace
 
-if ! tap_host "$NS"; then
+if ! tap_host "$NS" --pcap "$IT_WORK/wrk.pcap"; then
     fail "ternd starts" "no ready line"
     it_end
 fi
@@ -95,4 +95,5 @@ fi
 ip netns exec "$NS" timeout 30 wrk -t1 -c16 -d3 http://10.0.0.2/ >"$IT_WORK/keep-alive.txt" 2>&1
 check_noted "wrk -t1 -c16 -d3 keep-alive: no socket errors, every response 200" no_errors "$IT_WORK/keep-alive.txt"
 stop_ternd "$TERND_PID"
+h11_check "$IT_WORK/wrk.pcap"
 it_end

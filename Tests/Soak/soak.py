@@ -11,6 +11,7 @@ Prints "PASS ..."/"FAIL ...: why" lines and "# " report lines.
 import argparse
 import json
 import resource
+import selectors
 import socket
 import struct
 import sys
@@ -136,11 +137,80 @@ def hold_idle(name, count, connect, pid, bound):
     return before, during, after
 
 
+def burst(host, port, count, path, size):
+    """`count` connections opened at once, each sending one request for `path` and reading
+    the `size`-byte body to the end; returns how many got it all."""
+    selector = selectors.DefaultSelector()
+    request = f"GET {path} HTTP/1.1\r\nHost: tern\r\nConnection: close\r\n\r\n".encode()
+    for i in range(count):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        selector.register(s, selectors.EVENT_WRITE, {"received": 0, "sent": False})
+    complete = 0
+    deadline = time.monotonic() + 120
+    while selector.get_map() and time.monotonic() < deadline:
+        for key, _ in selector.select(timeout=1):
+            s, state = key.fileobj, key.data
+            if not state["sent"]:
+                try:
+                    s.sendall(request)
+                except OSError:
+                    selector.unregister(s)
+                    s.close()
+                    continue
+                state["sent"] = True
+                selector.modify(s, selectors.EVENT_READ, state)
+                continue
+            try:
+                chunk = s.recv(1 << 20)
+            except OSError:
+                chunk = b""
+            state["received"] += len(chunk)
+            if not chunk:
+                # The head is a few hundred bytes; the body must be all there.
+                if state["received"] >= size:
+                    complete += 1
+                selector.unregister(s)
+                s.close()
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()
+    return complete
+
+
+def memory_after_burst(args, pid, host):
+    """The daemon's memory must come back after a burst: start-up RSS, then `--burst`
+    concurrent downloads, then RSS each second; within 10 s of the end it must be at most
+    1.5 times the start-up figure."""
+    start = settle(pid, 2)
+    note(f"start-up: VmRSS {start[0]} KiB, RssAnon {start[1]} KiB")
+    started = time.monotonic()
+    complete = burst(host, args.http_port, args.burst, "/burst.bin", args.burst_size)
+    peak = memory(pid)
+    note(f"{complete} of {args.burst} concurrent downloads of {args.burst_size} bytes complete in "
+         f"{time.monotonic() - started:.1f} s; right after: VmRSS {peak[0]} KiB, RssAnon {peak[1]} KiB")
+    report(complete == args.burst, f"{args.burst} concurrent connections, each a whole {args.burst_size}-byte file",
+           f"only {complete} complete")
+    bound = start[0] * 3 // 2
+    samples = []
+    back = None
+    for second in range(1, 11):
+        time.sleep(1)
+        rss, anon = memory(pid)
+        samples.append(f"{second} s {rss}/{anon}")
+        if rss <= bound and back is None:
+            back = second
+    note("after the burst (VmRSS/RssAnon KiB): " + ", ".join(samples))
+    report(back is not None,
+           f"memory comes back: VmRSS ≤ 1.5 × start-up ({start[0]} → ≤ {bound} KiB) {back} s after the burst",
+           f"still {samples[-1]} after 10 s")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pid", type=int, required=True)
-    parser.add_argument("--phase", choices=("idle-http", "idle-chat", "sequential"), required=True,
-                        help="idle connections to HTTP, idle chat clients, or the sequential soak")
+    parser.add_argument("--phase", choices=("idle-http", "idle-chat", "sequential", "burst"), required=True,
+                        help="idle connections to HTTP, idle chat clients, the sequential soak, or memory after a burst")
     parser.add_argument("--host", default="10.0.0.2")
     parser.add_argument("--http-port", type=int, default=80)
     parser.add_argument("--chat-port", type=int, default=3490)
@@ -149,11 +219,18 @@ def main():
     parser.add_argument("--idle", type=int, default=1000, help="idle connections held at once")
     parser.add_argument("--flat", type=int, default=2048, help="KiB VmRSS may grow from start to end")
     parser.add_argument("--idle-bound", type=int, default=4096, help="KiB the idle connections may cost")
+    parser.add_argument("--burst", type=int, default=1000, help="concurrent connections of the burst")
+    parser.add_argument("--burst-size", type=int, default=256 * 1024, help="bytes of /burst.bin")
     args = parser.parse_args()
 
-    limit = max(4096, 2 * args.idle + 256)
+    limit = max(4096, 2 * max(args.idle, args.burst) + 256)
     resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
     pid, host = args.pid, args.host
+
+    if args.phase == "burst":
+        # Measured from start-up: no warm-up first.
+        memory_after_burst(args, pid, host)
+        sys.exit(1 if failures else 0)
 
     # Warm up every path (the allocator's arenas, the web server's file cache).
     for i in range(200):

@@ -3,12 +3,15 @@
 # and 10,000 chat joins and leaves against one ternd, its RSS at the start and the end
 # (it must stay flat), then 1,000 idle connections held open (HTTP without a request, and
 # chat clients after their hello), each set costing at most 4 MiB of private memory
-# (RssAnon). Needs root; runs in a network namespace of its own, like the integration tests.
+# (RssAnon), and a burst of 1,000 concurrent downloads after which the daemon's RSS must be
+# back within 1.5 times its start-up figure in 10 s. Needs root; runs in a network
+# namespace of its own, like the integration tests.
 #
 #   swift build -c release --product ternd && Tests/Soak/soak.sh
 #
-# TERND=path picks the binary (default: the release build); SOAK_HTTP, SOAK_CHAT and
-# SOAK_IDLE change the counts (Tests/Integration/soak_short.sh runs a short one).
+# TERND=path picks the binary (default: the release build); SOAK_HTTP, SOAK_CHAT,
+# SOAK_IDLE and SOAK_BURST change the counts (Tests/Integration/soak_short.sh runs a short
+# one).
 here=$(cd "$(dirname "$0")" && pwd)
 export TERND=${TERND:-$(cd "$here/../.." && pwd)/.build/release/ternd}
 source "$here/../Integration/lib.sh"
@@ -16,14 +19,20 @@ it_begin "${SOAK_NAME:-soak}"
 it_namespace
 
 idle=${SOAK_IDLE:-1000}
+burst=${SOAK_BURST:-1000}
 echo "# ternd: $TERND"
+# A file larger than the web server's 64 KiB chunk, so the burst streams it.
+head -c $((256 * 1024)) /dev/urandom >"$IT_WORK/www/burst.bin"
+chmod a+r "$IT_WORK/www/burst.bin"
 
 # phase NAME ARGS...: a fresh daemon for one phase of soak.py, stopped after it.
 phase() {
     local name=$1
     shift
     IT_LABEL=$name
-    if ! tap_host "$NS" --max-chat-clients $((idle + 100)) --max-connections $((idle + 100)); then
+    local connections=$((idle > burst ? idle + 100 : burst + 100))
+    if ! tap_host "$NS" --max-chat-clients $((idle + 100)) --max-connections $connections \
+        --syn-queue $connections --listen-backlog $connections; then
         fail "ternd starts for $name" "no ready line"
         return
     fi
@@ -44,6 +53,7 @@ phase() {
 
 # Idle connections, each set on a fresh daemon so nothing left in its heap from earlier
 # traffic hides what they cost.
+phase burst --burst "$burst"
 phase idle-http --idle "$idle"
 phase idle-chat --idle "$idle"
 phase sequential --http "${SOAK_HTTP:-100000}" --chat "${SOAK_CHAT:-10000}"

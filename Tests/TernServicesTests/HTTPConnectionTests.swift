@@ -2,109 +2,9 @@ import Glibc
 import Testing
 @testable import TernServices
 
-/// A parsed response from the server's output.
-private struct Response {
-    var statusLine: String
-    var headers: [(String, String)]
-    var body: [UInt8]
-
-    var status: Int { Int(statusLine.split(separator: " ")[1]) ?? 0 }
-
-    func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
-    }
-
-    /// Splits a stream into responses, using Content-Length (bodies omitted for HEAD, as told).
-    static func parseAll(_ stream: [UInt8], headRequests: Set<Int> = []) -> [Response] {
-        var responses: [Response] = []
-        var rest = stream[...]
-        while !rest.isEmpty {
-            guard let end = rest.firstRange(of: [13, 10, 13, 10]) else {
-                Issue.record("incomplete head in \(String(decoding: rest, as: UTF8.self).debugDescription)")
-                break
-            }
-            let lines = String(decoding: rest[..<end.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
-            let headers = lines.dropFirst().map { line -> (String, String) in
-                let parts = line.split(separator: ":", maxSplits: 1)
-                return (String(parts[0]), parts.count > 1 ? String(parts[1].dropFirst()) : "")
-            }
-            var response = Response(statusLine: lines[0], headers: headers, body: [])
-            rest = rest[end.upperBound...]
-            let length = headRequests.contains(responses.count) ? 0 : Int(response.header("Content-Length") ?? "0") ?? 0
-            response.body = Array(rest.prefix(length))
-            rest = rest.dropFirst(length)
-            responses.append(response)
-        }
-        return responses
-    }
-}
-
-extension String {
-    fileprivate func components(separatedBy separator: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
-        var remaining = self[...]
-        while let range = remaining.firstRange(of: separator) {
-            current = String(remaining[..<range.lowerBound])
-            parts.append(current)
-            remaining = remaining[range.upperBound...]
-        }
-        parts.append(String(remaining))
-        return parts
-    }
-}
-
-/// A web root with a few files and a connection to drive.
-private final class ServerFixture {
-    let directory: TemporaryDirectory
-    let server: HTTPFileServer
-
-    init(configuration: HTTPServerConfiguration = HTTPServerConfiguration()) throws {
-        directory = try TemporaryDirectory()
-        try directory.makeDirectory("www")
-        try directory.write("www/index.html", "<p>hi</p>\n")
-        try directory.write("www/hello.txt", "hello\n")
-        try directory.write("www/empty.txt", "")
-        try directory.makeDirectory("www/docs")
-        try directory.write("www/docs/index.html", "docs")
-        server = HTTPFileServer(webRoot: try WebRoot(path: directory.url("www")), configuration: configuration)
-    }
-}
-
-/// Feeds a request stream in the given chunks, then drains all output through a socket that
-/// takes up to `window` bytes per call.
-private func exchange(_ connection: HTTPConnection, _ chunks: [[UInt8]], window: Int = .max) -> [UInt8] {
-    var out: [UInt8] = []
-    let send = { (bytes: UnsafeRawBufferPointer) -> Int in
-        let n = min(bytes.count, window)
-        out += bytes[..<n]
-        return n
-    }
-    for chunk in chunks {
-        var offset = 0
-        while offset < chunk.count {
-            let taken = chunk.withUnsafeBytes { connection.receive(UnsafeRawBufferPointer(rebasing: $0[offset...]), now: 1) }
-            offset += taken
-            var guardCount = 0
-            while connection.sendOutput(send) > 0 && guardCount < 1_000_000 { guardCount += 1 }
-            if taken == 0 && !connection.hasPendingOutput { break }
-        }
-    }
-    var guardCount = 0
-    while connection.hasPendingOutput && guardCount < 10_000_000 {
-        _ = connection.sendOutput(send)
-        guardCount += 1
-    }
-    return out
-}
-
-private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response] {
-    Response.parseAll(exchange(connection, [[UInt8](text)]))
-}
-
 @Suite struct HTTPConnectionTests {
     @Test func getAFile() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         let r = exchange(c, "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(r.count == 1)
@@ -122,7 +22,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func openFilesAreReusedForAboutASecond() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         f.server.unixTime = 1000
         let request = "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
         #expect(exchange(f.server.makeConnection(), request).first?.body == [UInt8]("hello\n"))
@@ -142,17 +42,17 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func dateHeaderWhenTheAdapterGivesTheTime() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         f.server.unixTime = 784_111_777
         let r = exchange(f.server.makeConnection(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(r.first?.header("Date") == "Sun, 06 Nov 1994 08:49:37 GMT")
     }
 
     @Test func requestSplitAtEveryPoint() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let request = [UInt8]("GET /hello.txt HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\n\r\nGET /index.html HTTP/1.1\r\nHost: x\r\n\r\n")
         let whole = exchange(f.server.makeConnection(), [request])
-        #expect(Response.parseAll(whole).map(\.status) == [200, 200])
+        #expect(HTTPTestResponse.parseAll(whole).map(\.status) == [200, 200])
         for cut in 0...request.count {
             let c = f.server.makeConnection()
             #expect(exchange(c, [Array(request[..<cut]), Array(request[cut...])]) == whole, "cut at \(cut)")
@@ -162,7 +62,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         let r = exchange(c, "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\n"
             + "GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbody"
@@ -175,7 +75,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func http10Closes() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         let r = exchange(c, "GET /hello.txt HTTP/1.0\r\n\r\n")
         #expect(r.first?.statusLine == "HTTP/1.1 200 OK")
@@ -185,7 +85,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func http11ConnectionClose() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         let r = exchange(c, "GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(r.first?.header("Connection") == "close")
@@ -193,10 +93,10 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func headGivesHeadersOnly() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         let out = exchange(c, [[UInt8]("HEAD /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nHEAD /nope HTTP/1.1\r\nHost: x\r\n\r\n")])
-        let r = Response.parseAll(out, headRequests: [0, 1])
+        let r = HTTPTestResponse.parseAll(out, headRequests: [0, 1])
         #expect(r.count == 2)
         #expect(r[0].status == 200)
         #expect(r[0].header("Content-Length") == "6")
@@ -207,8 +107,8 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func errorStatuses() throws {
-        let f = try ServerFixture()
-        func first(_ request: String) -> Response? { exchange(f.server.makeConnection(), request).first }
+        let f = try HTTPServerFixture()
+        func first(_ request: String) -> HTTPTestResponse? { exchange(f.server.makeConnection(), request).first }
         let notFound = first("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(notFound?.status == 404)
         #expect(notFound?.body == [UInt8]("404 Not Found\n"))
@@ -233,9 +133,9 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func oversizedHeadGets431AndCloses() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
-        let big = "GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 9000) + "\r\n\r\n"
+        let big = "GET / HTTP/1.1\r\nHost: x\r\nX: " + String(repeating: "a", count: 16 * 1024) + "\r\n\r\n"
         let r = exchange(c, big)
         #expect(r.map(\.status) == [431])
         #expect(r.first?.header("Connection") == "close")
@@ -244,7 +144,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func errorsOfAKnownFramingKeepTheConnection() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         let r = exchange(c, "DELETE / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
             + "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -253,7 +153,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func badRequestClosesAndIgnoresTheRest() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         let r = exchange(c, "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(r.map(\.status) == [400])
@@ -263,7 +163,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func directoryRedirectsAndIndexes() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let r = exchange(f.server.makeConnection(),
                          "GET /docs?x=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /docs/ HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(r.map(\.status) == [301, 200, 200])
@@ -274,7 +174,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func queryStringsAndAbsoluteForm() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let r = exchange(f.server.makeConnection(),
                          "GET /hello.txt?a=b&c=%2e%2e HTTP/1.1\r\nHost: x\r\n\r\n"
                          + "GET http://example.com/hello.txt HTTP/1.1\r\nHost: example.com\r\n\r\n"
@@ -285,7 +185,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func emptyFile() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let r = exchange(f.server.makeConnection(), "GET /empty.txt HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(r.first?.status == 200)
         #expect(r.first?.header("Content-Length") == "0")
@@ -294,7 +194,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     /// A file many times the chunk size streams through small windows, never offering more
     /// than one chunk at a time, and arrives intact.
     @Test func largeFileStreamsInBoundedPieces() throws {
-        let f = try ServerFixture(configuration: HTTPServerConfiguration(fileChunkSize: 4096))
+        let f = try HTTPServerFixture(configuration: HTTPServerConfiguration(fileChunkSize: 4096))
         let size = 1_000_003
         let content = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ $0 >> 9) }
         try f.directory.write("www/big.bin", content)
@@ -316,7 +216,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
             }
             events += 1
         }
-        let r = Response.parseAll(out)
+        let r = HTTPTestResponse.parseAll(out)
         #expect(r.first?.header("Content-Type") == "application/octet-stream")
         #expect(r.first?.header("Content-Length") == String(size))
         #expect(r.first?.body == content)
@@ -325,7 +225,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func fillOutputIntoACallerBuffer() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         var c = f.server.makeConnection()
         _ = [UInt8]("GET /hello.txt HTTP/1.0\r\n\r\n").withUnsafeBytes { c.receive($0, now: 0) }
         var out: [UInt8] = []
@@ -334,12 +234,12 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
             let n = buffer.withUnsafeMutableBytes { c.fillOutput(into: $0) }
             out += buffer[..<n]
         }
-        #expect(Response.parseAll(out).first?.body == [UInt8]("hello\n"))
+        #expect(HTTPTestResponse.parseAll(out).first?.body == [UInt8]("hello\n"))
         #expect(c.disposition == .closeAfterOutput)
     }
 
     @Test func fileThatShrinksWhileStreamingAborts() throws {
-        let f = try ServerFixture(configuration: HTTPServerConfiguration(fileChunkSize: 1000))
+        let f = try HTTPServerFixture(configuration: HTTPServerConfiguration(fileChunkSize: 1000))
         try f.directory.write("www/shrink.bin", [UInt8](repeating: 1, count: 10_000))
         let c = f.server.makeConnection()
         _ = [UInt8]("GET /shrink.bin HTTP/1.1\r\nHost: x\r\n\r\n").withUnsafeBytes { c.receive($0, now: 0) }
@@ -359,7 +259,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func pipelinedInputIsBoundedWhileBusy() throws {
-        let f = try ServerFixture(configuration: HTTPServerConfiguration(maximumBufferedInput: 100))
+        let f = try HTTPServerFixture(configuration: HTTPServerConfiguration(maximumBufferedInput: 100))
         let c = f.server.makeConnection()
         let first = [UInt8]("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(first.withUnsafeBytes { c.receive($0, now: 0) } == first.count)
@@ -372,11 +272,11 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
         var out: [UInt8] = []
         _ = c.sendOutput { out += $0; return $0.count }
         #expect(c.receiveCapacity > 0, "draining the response frees the buffer")
-        #expect(Response.parseAll(out).count == 3, "the first and the two whole requests that fitted")
+        #expect(HTTPTestResponse.parseAll(out).count == 3, "the first and the two whole requests that fitted")
     }
 
     @Test func slowRequestTimesOutWith408() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         #expect(c.requestInProgressSince == nil)
         _ = [UInt8]("GET / HT").withUnsafeBytes { c.receive($0, now: 100) }
@@ -386,13 +286,13 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
         c.timeOut()
         var out: [UInt8] = []
         _ = c.sendOutput { out += $0; return $0.count }
-        #expect(Response.parseAll(out).map(\.status) == [408])
+        #expect(HTTPTestResponse.parseAll(out).map(\.status) == [408])
         #expect(c.disposition == .closeAfterOutput)
         #expect(c.requestInProgressSince == nil)
     }
 
     @Test func progressClockResetsBetweenRequests() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         _ = [UInt8]("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n").withUnsafeBytes { c.receive($0, now: 5) }
         #expect(c.requestInProgressSince == nil)
@@ -404,7 +304,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func idleTimeoutJustCloses() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         c.timeOut()
         #expect(c.disposition == .closeAfterOutput)
@@ -412,7 +312,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func timeoutWhileTheClientDoesNotReadResets() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         _ = [UInt8]("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n").withUnsafeBytes { c.receive($0, now: 0) }
         c.timeOut()
@@ -421,7 +321,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func halfCloseAnswersThenCloses() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         _ = [UInt8]("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n").withUnsafeBytes {
             c.receive($0, now: 0)
@@ -430,12 +330,12 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
         #expect(c.disposition == .open, "still answering")
         var out: [UInt8] = []
         _ = c.sendOutput { out += $0; return $0.count }
-        #expect(Response.parseAll(out).count == 2)
+        #expect(HTTPTestResponse.parseAll(out).count == 2)
         #expect(c.disposition == .closeAfterOutput)
     }
 
     @Test func halfCloseMidRequestCloses() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         _ = [UInt8]("GET /hel").withUnsafeBytes { c.receive($0, now: 0) }
         c.receiveEnd(now: 0)
@@ -444,7 +344,7 @@ private func exchange(_ connection: HTTPConnection, _ text: String) -> [Response
     }
 
     @Test func closedMidResponseLogsIncomplete() throws {
-        let f = try ServerFixture()
+        let f = try HTTPServerFixture()
         let c = f.server.makeConnection()
         _ = [UInt8]("GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n").withUnsafeBytes { c.receive($0, now: 0) }
         c.connectionClosed()

@@ -158,6 +158,30 @@ struct HostingTests {
         #expect(chat.clientCount == 0)
     }
 
+    /// The refused client's hello comes with the handshake, so it is already buffered when
+    /// the server accepts and refuses: the refusal must still reach it, before a FIN (a plain
+    /// close with unread data would reset the connection and destroy the error unread).
+    @Test("a client refused by a full chat gets the error and a FIN, even with its hello already received")
+    func chatFullRefusal() throws {
+        let hosts = try TwoHosts()
+        var limits = ChatRoomLimits()
+        limits.maximumClients = 1
+        let chat = ChatServer(listener: try hosts.server.listenTCP(port: 3490), limits: limits)
+        let encoder = LengthPrefixedPacketEncoder()
+        func packet(_ json: String) -> [UInt8] { (try? encoder.encode(Array(json.utf8))) ?? [] }
+        let member = try StreamClient(hosts: hosts, port: 3490)
+        member.send(packet(#"{"type":"hello","nick":"member"}"#))
+        hosts.run { chat.clientCount == 1 && !member.received.isEmpty }
+        let late = try StreamClient(hosts: hosts, port: 3490)
+        late.send(packet(#"{"type":"hello","nick":"late"}"#) + packet(#"{"type":"chat","message":"more"}"#))
+        hosts.run { late.connection.isEndOfStream || late.closed }
+        #expect(late.connection.isEndOfStream, "a FIN after the error")
+        #expect(late.closeError == nil, "not reset")
+        #expect(late.received == packet(#"{"type":"error","message":"the chat is full"}"#))
+        #expect(hosts.server.counters[.tcpResetsSent] == 0)
+        #expect(chat.clientCount == 1)
+    }
+
     @Test("a chat client that sends garbage is told and dropped; others carry on")
     func chatGarbage() throws {
         let hosts = try TwoHosts()

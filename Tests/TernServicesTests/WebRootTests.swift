@@ -53,6 +53,7 @@ private final class WebRootFixture {
             return "file \(name): " + String(decoding: buffer[..<max(0, n)], as: UTF8.self)
         case .directoryWithoutSlash: return "redirect"
         case .notFound: return "404"
+        case .forbidden: return "403"
         case .badRequest: return "400"
         }
     }
@@ -73,8 +74,8 @@ private final class WebRootFixture {
     @Test func directories() throws {
         let f = try WebRootFixture()
         #expect(f.outcome("/sub") == "redirect")
-        #expect(f.outcome("/sub/") == "404", "no index.html, and no listings")
-        #expect(f.outcome("/noindex/") == "404")
+        #expect(f.outcome("/sub/") == "403", "no index.html, and no listings")
+        #expect(f.outcome("/noindex/") == "403")
         #expect(f.outcome("/a.txt/") == "404", "a file named with a trailing slash")
     }
 
@@ -131,6 +132,30 @@ private final class WebRootFixture {
         #expect(f.outcome("/dir-out/") == "404")
         #expect(f.outcome("/abs-out") == "404")
         #expect(f.outcome("/sub/index-out/") == "404", "an index.html that points outside")
+    }
+
+    /// Unreadable files and directories beneath the root are 403, as nginx answers. Root
+    /// reads everything, so as root only the index-less directory can be checked here (the
+    /// integration tests run the daemon as nobody and check the rest).
+    @Test func unreadableIsForbidden() throws {
+        let f = try WebRootFixture()
+        try f.directory.write("www/private.txt", "private")
+        chmod(f.directory.url("www/private.txt"), 0o000)
+        try f.directory.makeDirectory("www/closed")
+        try f.directory.write("www/closed/index.html", "closed")
+        chmod(f.directory.url("www/closed"), 0o000)
+        defer { chmod(f.directory.url("www/closed"), 0o755) }
+        // Searchable but not readable: what lies beneath is still served.
+        try f.directory.makeDirectory("www/blind")
+        try f.directory.write("www/blind/seen.txt", "seen")
+        chmod(f.directory.url("www/blind"), 0o111)
+        defer { chmod(f.directory.url("www/blind"), 0o755) }
+        #expect(f.outcome("/blind/seen.txt") == "file seen.txt: seen")
+        #expect(f.outcome("/sub/deeper/") == "403")
+        guard geteuid() != 0 else { return }
+        #expect(f.outcome("/private.txt") == "403")
+        #expect(f.outcome("/closed/index.html") == "403")
+        #expect(f.outcome("/closed/") == "403")
     }
 
     @Test func otherFileTypesAreNotServed() throws {

@@ -120,6 +120,38 @@ struct TCPCloseTests {
         #expect(d.connection.state == .closed)
     }
 
+    @Test("closeDiscardingInput: unread data and data sent afterwards are acknowledged and dropped, never reset")
+    func lingeringClose() throws {
+        var c = try Established()
+        c.recorder.autoRead = false
+        c.peerSends(Array("hello".utf8))
+        _ = c.host.log.take()
+        _ = Array("refused".utf8).withUnsafeBytes { c.connection.send($0) }
+        c.connection.closeDiscardingInput()
+        c.host.stack.poll(now: c.host.now)
+        let sent = c.host.log.take().compactMap(\.tcp)
+        #expect(!sent.contains { $0.header.flags.contains(.rst) })
+        #expect(sent.contains { $0.header.flags.contains(.fin) }, "the answer, then a FIN")
+        #expect(c.connection.state == .finWait1)
+        // The peer goes on sending before it sees our FIN: acknowledged, dropped, no reset.
+        c.peerSends(Array("more".utf8))
+        c.host.stack.poll(now: c.host.now)
+        let answer = c.host.log.take().compactMap(\.tcp)
+        #expect(!answer.contains { $0.header.flags.contains(.rst) })
+        #expect(answer.last?.header.acknowledgmentNumber.rawValue == c.peer.sequence, "everything acknowledged")
+        #expect(c.recorder.received.isEmpty, "nothing delivered")
+        // Data beyond a gap is not acknowledged (nothing is stored to fill it later).
+        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence &+ 10, ack: c.ourNext, flags: .ack,
+                                  options: c.peer.options(), payload: [1, 2, 3]))
+        #expect(c.host.log.take().compactMap(\.tcp).last?.header.acknowledgmentNumber.rawValue == c.peer.sequence)
+        // Our data and FIN are acknowledged, then the peer's FIN ends it normally.
+        c.peerAcks(c.ourNext &+ 8)
+        #expect(c.connection.state == .finWait2)
+        c.peerSends(Array("bye".utf8), flags: [.fin, .ack])
+        #expect(c.connection.state == .timeWait)
+        #expect(c.host.stack.counters[.tcpResetsSent] == 0)
+    }
+
     @Test("abort sends RST and forgets the connection")
     func abort() throws {
         let c = try Established()

@@ -1,3 +1,5 @@
+import TernStack
+
 /// The chat server's logic (SPEC §3.4), free of I/O.
 ///
 /// The adapter names each connection with a `ChatClientID`, reports connects, received bytes
@@ -60,6 +62,16 @@ public struct ChatRoom {
 
     /// Bytes queued for `id` that the socket has not taken yet.
     public func unsentByteCount(for id: ChatClientID) -> Int { clients[id]?.output.count ?? 0 }
+
+    /// Gives back table room kept from a past crowd of clients.
+    public mutating func releaseUnusedMemory() {
+        clients.releaseExcessCapacity()
+        clientByNick.releaseExcessCapacity()
+        if order.count * 4 <= order.capacity && order.capacity > 64 { order = Array(order) }
+        actions.releaseExcessCapacityIfEmpty()
+        flushOrder.releaseExcessCapacityIfEmpty()
+        pendingLeaves.releaseExcessCapacityIfEmpty()
+    }
 
     // MARK: Events
 

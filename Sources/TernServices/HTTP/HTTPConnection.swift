@@ -8,9 +8,10 @@
 /// file size.
 ///
 /// Keep-alive: an HTTP/1.1 connection stays open unless the request says
-/// `Connection: close`; HTTP/1.0 closes after the response. Parse errors (400, 431, 505)
-/// close the connection after the response. If the peer half-closes, the requests already
-/// received are answered and then the connection closes.
+/// `Connection: close`; HTTP/1.0 closes after the response unless the request says
+/// `Connection: keep-alive`. Parse errors (400, 414, 431, 505) close the connection after
+/// the response. If the peer half-closes, the requests already received are answered and
+/// then the connection closes.
 public final class HTTPConnection: ServiceConnection {
     private let server: HTTPFileServer
     private var parser: HTTPRequestParser
@@ -25,8 +26,14 @@ public final class HTTPConnection: ServiceConnection {
         var prepared: PreparedResponse
         let headLength: Int
         var headStaged = false
+        /// Bytes of the current file range already staged.
         var fileOffset: Int64 = 0
         var totalSent: Int64 = 0
+        /// Multipart bodies: the part being sent, whether its header is staged, and whether
+        /// the closing delimiter is.
+        var partIndex = 0
+        var partHeaderStaged = false
+        var closingStaged = false
 
         init(prepared: PreparedResponse) {
             self.prepared = prepared
@@ -216,15 +223,51 @@ public final class HTTPConnection: ServiceConnection {
         stagingEnd = 0
         if !active.headStaged {
             active.headStaged = true
-            staging = active.prepared.inlineBody.isEmpty ? active.prepared.head
-                : active.prepared.head + active.prepared.inlineBody
+            if case .inline(let body) = active.prepared.body {
+                staging = active.prepared.head + body
+            } else {
+                staging = active.prepared.head
+            }
             stagingEnd = staging.count
             return
         }
-        guard let file = active.prepared.file else { return }
-        let offset = active.fileOffset
-        let remaining = file.size - offset
-        guard remaining > 0 else { return }
+        switch active.prepared.body {
+        case .none, .inline:
+            return
+        case .file(let file, let range):
+            stageFileChunk(file, range, active)
+        case .multipart(let multipart):
+            while active.partIndex < multipart.parts.count {
+                let part = multipart.parts[active.partIndex]
+                if !active.partHeaderStaged {
+                    active.partHeaderStaged = true
+                    stage(part.header)
+                    return
+                }
+                if stageFileChunk(multipart.file, part.range, active) || disposition == .abort { return }
+                active.partIndex += 1
+                active.partHeaderStaged = false
+                active.fileOffset = 0
+            }
+            if !active.closingStaged {
+                active.closingStaged = true
+                stage(multipart.closing)
+            }
+        }
+    }
+
+    private func stage(_ bytes: [UInt8]) {
+        staging = bytes
+        stagingEnd = bytes.count
+    }
+
+    /// Stages the next chunk of `range` of `file`; false when the range is all sent (or the
+    /// file failed, and the connection is to be reset).
+    @discardableResult
+    private func stageFileChunk(_ file: OpenFile, _ range: Range<Int64>, _ active: ActiveResponse) -> Bool {
+        let offset = range.lowerBound + active.fileOffset
+        let remaining = range.upperBound - offset
+        guard remaining > 0 else { return false }
         let chunk = Int(min(Int64(server.configuration.fileChunkSize), remaining))
         if fileBuffer.count < chunk { fileBuffer = [UInt8](repeating: 0, count: chunk) }
         let n = fileBuffer.withUnsafeMutableBytes { file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<chunk]), at: offset) }
@@ -233,12 +276,13 @@ public final class HTTPConnection: ServiceConnection {
             // left is to reset the connection.
             endResponse(completed: false)
             disposition = .abort
-            return
+            return false
         }
         active.fileOffset += Int64(n)
         swap(&staging, &fileBuffer)
         stagingHoldsFileBuffer = true
         stagingEnd = n
+        return true
     }
 
     /// Returns the file buffer from `staging` and lets go of whatever else staging held.

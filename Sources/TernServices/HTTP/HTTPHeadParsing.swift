@@ -24,11 +24,14 @@ enum HTTPHeadParsing {
 
         var headers: [HTTPHeaderField] = []
         headers.reserveCapacity(lineCount - 1)
-        // The fields that matter here are noted in passing, so most requests (a Host field
-        // and nothing that frames a body) need no second look at the headers.
+        // The fields that matter here are noted in passing, picked out by the length of their
+        // names first, so most requests (a Host field and nothing that frames a body or sets
+        // a condition) need no second look at the headers.
         var hosts = 0
         var framesBody = false
         var hasConnection = false
+        var expectsContinue = false
+        var conditions = HTTPConditionalFields()
         while let range = lines.next() {
             let line = head[range]
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return .failure(.malformedHeader) }
@@ -38,17 +41,39 @@ enum HTTPHeadParsing {
             guard HTTPSyntax.isToken(name) else { return .failure(.malformedHeader) }
             let value = HTTPSyntax.trimmed(line[(colon + 1)...])
             guard value.allSatisfy(HTTPSyntax.isFieldValueCharacter) else { return .failure(.malformedHeader) }
-            if HTTPSyntax.namesMatch(name, "host".utf8) { hosts += 1 }
-            if HTTPSyntax.namesMatch(name, "content-length".utf8) || HTTPSyntax.namesMatch(name, "transfer-encoding".utf8) {
+            let text = String(decoding: value, as: UTF8.self)
+            switch name.count {
+            case 4 where HTTPSyntax.namesMatch(name, "host".utf8):
+                hosts += 1
+                guard HTTPSyntax.isValidHost(value) else { return .failure(.invalidHost) }
+            case 5 where HTTPSyntax.namesMatch(name, "range".utf8):
+                noteOnce(&conditions.range, text)
+            case 6 where HTTPSyntax.namesMatch(name, "expect".utf8):
+                if HTTPSyntax.listContains(value, "100-continue".utf8) { expectsContinue = true }
+            case 8 where HTTPSyntax.namesMatch(name, "if-match".utf8):
+                join(&conditions.ifMatch, text)
+            case 8 where HTTPSyntax.namesMatch(name, "if-range".utf8):
+                noteOnce(&conditions.ifRange, text)
+            case 10 where HTTPSyntax.namesMatch(name, "connection".utf8):
+                hasConnection = true
+            case 13 where HTTPSyntax.namesMatch(name, "if-none-match".utf8):
+                join(&conditions.ifNoneMatch, text)
+            case 14 where HTTPSyntax.namesMatch(name, "content-length".utf8):
                 framesBody = true
+            case 17 where HTTPSyntax.namesMatch(name, "transfer-encoding".utf8):
+                framesBody = true
+            case 17 where HTTPSyntax.namesMatch(name, "if-modified-since".utf8):
+                noteOnce(&conditions.ifModifiedSince, text)
+            case 19 where HTTPSyntax.namesMatch(name, "if-unmodified-since".utf8):
+                noteOnce(&conditions.ifUnmodifiedSince, text)
+            default:
+                break
             }
-            if HTTPSyntax.namesMatch(name, "connection".utf8) { hasConnection = true }
-            headers.append(HTTPHeaderField(name: String(decoding: name, as: UTF8.self),
-                                           value: String(decoding: value, as: UTF8.self)))
+            headers.append(HTTPHeaderField(name: String(decoding: name, as: UTF8.self), value: text))
         }
 
         var head = HTTPRequestHead(method: method, target: target, version: version, headers: headers,
-                                   bodyFraming: .none, keepAlive: false)
+                                   bodyFraming: .none, keepAlive: false, conditions: conditions)
 
         if hosts > 1 { return .failure(.multipleHosts) }
         if version.minor >= 1 && hosts == 0 { return .failure(.missingHost) }
@@ -60,8 +85,24 @@ enum HTTPHeadParsing {
             }
         }
 
-        head.keepAlive = version.minor >= 1 && !(hasConnection && head.hasConnectionOption("close"))
+        if version.minor >= 1 {
+            head.keepAlive = !(hasConnection && head.hasConnectionOption("close"))
+            // RFC 9110 §10.1.1: ignored in HTTP/1.0, and pointless without a body.
+            head.expectsContinue = expectsContinue && head.bodyFraming != .none
+        } else {
+            head.keepAlive = hasConnection && head.hasConnectionOption("keep-alive") && !head.hasConnectionOption("close")
+        }
         return .success(head)
+    }
+
+    /// Records a field that may appear once; a second one makes the value "" (invalid).
+    private static func noteOnce(_ slot: inout String?, _ value: String) {
+        slot = slot == nil ? value : ""
+    }
+
+    /// Appends to a list-valued field (RFC 9110 §5.3: lines of one list may be joined with commas).
+    private static func join(_ slot: inout String?, _ value: String) {
+        if let existing = slot { slot = existing + ", " + value } else { slot = value }
     }
 
     /// The lines of a head, as ranges without their line ends. The piece after the last LF
@@ -98,11 +139,32 @@ enum HTTPHeadParsing {
         let method = line[line.startIndex..<firstSpace]
         let target = line[(firstSpace + 1)..<secondSpace]
         let versionBytes = line[(secondSpace + 1)...]
-        guard HTTPSyntax.isToken(method), !target.isEmpty, target.allSatisfy(HTTPSyntax.isVisible),
+        guard HTTPSyntax.isToken(method), !target.isEmpty,
+              target.allSatisfy({ HTTPSyntax.isVisible($0) || $0 >= 0x80 }),
               !versionBytes.contains(HTTPSyntax.space),
               let version = parseVersion(versionBytes)
         else { return nil }
-        return (String(decoding: method, as: UTF8.self), String(decoding: target, as: UTF8.self), version)
+        return (String(decoding: method, as: UTF8.self), targetString(target), version)
+    }
+
+    /// The target as text. Bytes above 0x7F (raw UTF-8 that some clients send unencoded, as
+    /// nginx accepts) are percent-encoded, so the target is the one a careful client would
+    /// have sent: the same file is served and the log shows only ASCII.
+    private static func targetString(_ target: Slice<UnsafeRawBufferPointer>) -> String {
+        guard target.contains(where: { $0 >= 0x80 }) else { return String(decoding: target, as: UTF8.self) }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(target.count * 3)
+        let hex = Array("0123456789ABCDEF".utf8)
+        for b in target {
+            if b >= 0x80 {
+                encoded.append(UInt8(ascii: "%"))
+                encoded.append(hex[Int(b >> 4)])
+                encoded.append(hex[Int(b & 0x0F)])
+            } else {
+                encoded.append(b)
+            }
+        }
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     /// `HTTP/` DIGIT `.` DIGIT
@@ -110,7 +172,8 @@ enum HTTPHeadParsing {
         guard bytes.count == 8 else { return nil }
         let s = bytes.startIndex
         let digits = UInt8(ascii: "0")...UInt8(ascii: "9")
-        guard bytes[s..<(s + 5)].elementsEqual("HTTP/".utf8), bytes[s + 6] == UInt8(ascii: "."),
+        guard bytes[s] == UInt8(ascii: "H"), bytes[s + 1] == UInt8(ascii: "T"), bytes[s + 2] == UInt8(ascii: "T"),
+              bytes[s + 3] == UInt8(ascii: "P"), bytes[s + 4] == UInt8(ascii: "/"), bytes[s + 6] == UInt8(ascii: "."),
               digits.contains(bytes[s + 5]), digits.contains(bytes[s + 7])
         else { return nil }
         return HTTPVersion(major: Int(bytes[s + 5] - UInt8(ascii: "0")), minor: Int(bytes[s + 7] - UInt8(ascii: "0")))

@@ -2,6 +2,8 @@
 /// any of them the connection closes, since the framing of what follows is unknown.
 public enum HTTPRequestError: Error, Equatable, Sendable {
     case malformedRequestLine
+    /// The request line is longer than its bound (the target, in practice): 414.
+    case requestLineTooLong
     case malformedHeader
     /// The request line and header section exceed the size limit.
     case headTooLarge
@@ -11,6 +13,8 @@ public enum HTTPRequestError: Error, Equatable, Sendable {
     /// HTTP/1.1 without a Host header (RFC 9112 §3.2).
     case missingHost
     case multipleHosts
+    /// A Host value that is not `host [ ":" port ]` (RFC 9112 §3.2).
+    case invalidHost
     case invalidContentLength
     /// Transfer-Encoding in HTTP/1.0, alongside Content-Length, or without chunked last.
     case invalidTransferEncoding
@@ -20,6 +24,7 @@ public enum HTTPRequestError: Error, Equatable, Sendable {
         switch self {
         case .headTooLarge, .tooManyHeaders: .requestHeaderFieldsTooLarge
         case .unsupportedVersion: .httpVersionNotSupported
+        case .requestLineTooLong: .uriTooLong
         default: .badRequest
         }
     }

@@ -49,17 +49,36 @@ public struct HTTPRequestHead: Equatable, Sendable {
     public var headers: [HTTPHeaderField]
     public var bodyFraming: HTTPBodyFraming
     /// Whether the connection stays open after the response: HTTP/1.1 unless the request
-    /// says `Connection: close`; HTTP/1.0 never (SPEC §3.1: HTTP/1.0 closes after the response).
+    /// says `Connection: close`; HTTP/1.0 only when it says `Connection: keep-alive` (and
+    /// not `close`), as nginx and the clients that send it expect.
     public var keepAlive: Bool
+    /// The conditional and Range fields, noted while parsing.
+    public var conditions: HTTPConditionalFields {
+        get { conditionsBox?.fields ?? HTTPConditionalFields() }
+        set { conditionsBox = newValue.isEmpty ? nil : ConditionalFieldsBox(newValue) }
+    }
+    /// Most requests carry none of those fields: they are kept apart, allocated only when
+    /// one is sent, so that the head moved from parser to server on every request stays
+    /// small (six optional strings inline made each of its copies a memcpy).
+    private var conditionsBox: ConditionalFieldsBox?
+
+    /// Whether any conditional or Range field came with the request.
+    public var hasConditions: Bool { conditionsBox != nil }
+    /// An HTTP/1.1 request with a body that says `Expect: 100-continue`: the client waits
+    /// for `100 Continue` before it sends the body (RFC 9110 §10.1.1).
+    public var expectsContinue: Bool
 
     public init(method: String, target: String, version: HTTPVersion, headers: [HTTPHeaderField],
-                bodyFraming: HTTPBodyFraming, keepAlive: Bool) {
+                bodyFraming: HTTPBodyFraming, keepAlive: Bool,
+                conditions: HTTPConditionalFields = HTTPConditionalFields(), expectsContinue: Bool = false) {
         self.method = method
         self.target = target
         self.version = version
         self.headers = headers
         self.bodyFraming = bodyFraming
         self.keepAlive = keepAlive
+        self.conditionsBox = conditions.isEmpty ? nil : ConditionalFieldsBox(conditions)
+        self.expectsContinue = expectsContinue
     }
 
     /// Values of every field named `name` (compared case-insensitively), in order.
@@ -80,5 +99,18 @@ public struct HTTPRequestHead: Equatable, Sendable {
     /// The first value of the field named `name`.
     public func value(of name: String) -> String? {
         values(of: name).first
+    }
+}
+
+/// `HTTPRequestHead`'s conditional fields, out of line.
+final class ConditionalFieldsBox: Equatable, Sendable {
+    let fields: HTTPConditionalFields
+
+    init(_ fields: HTTPConditionalFields) {
+        self.fields = fields
+    }
+
+    static func == (a: ConditionalFieldsBox, b: ConditionalFieldsBox) -> Bool {
+        a.fields == b.fields
     }
 }

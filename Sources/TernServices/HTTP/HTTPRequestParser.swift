@@ -11,13 +11,17 @@ public struct HTTPRequestParser: Sendable {
         /// Request line plus header lines, line ends included (and any blank lines before the
         /// request line). Beyond it: 431.
         public var maximumHeadLength: Int
+        /// The request line without its line end (the target, in practice). Beyond it: 414,
+        /// unless the head's own bound is smaller and reached first.
+        public var maximumRequestLineLength: Int
         public var maximumHeaderCount: Int
         /// The longest chunk-size line (with extensions) of a chunked body.
         public var maximumChunkLineLength: Int
 
-        public init(maximumHeadLength: Int = 8192, maximumHeaderCount: Int = 100,
-                    maximumChunkLineLength: Int = 1024) {
+        public init(maximumHeadLength: Int = 16 * 1024, maximumRequestLineLength: Int = 8 * 1024,
+                    maximumHeaderCount: Int = 100, maximumChunkLineLength: Int = 1024) {
             self.maximumHeadLength = maximumHeadLength
+            self.maximumRequestLineLength = maximumRequestLineLength
             self.maximumHeaderCount = maximumHeaderCount
             self.maximumChunkLineLength = maximumChunkLineLength
         }
@@ -147,10 +151,16 @@ public struct HTTPRequestParser: Sendable {
             while end < input.count && input[end] != HTTPSyntax.lf { end += 1 }
             let lineEnds = end < input.count
             let run = UnsafeRawBufferPointer(rebasing: input[i..<(lineEnds ? end + 1 : end)])
+            // The request line has a bound of its own; +2 leaves room for its CR LF (checked
+            // exactly once the line is whole).
+            if lineStart == 0 && headBuffer.count + run.count > limits.maximumRequestLineLength + 2 {
+                return fail(.requestLineTooLong)
+            }
             if preambleLength + headBuffer.count + run.count > limits.maximumHeadLength { return fail(.headTooLarge) }
             headBuffer.append(contentsOf: run)
             i += run.count
             guard lineEnds else { break }
+            if lineStart == 0, let error = checkRequestLine() { return fail(error) }
             let lineLength = headBuffer.count - 1 - lineStart
             if lineLength == 0 || (lineLength == 1 && headBuffer[lineStart] == HTTPSyntax.cr) {
                 let parsed = headBuffer.withUnsafeBytes { bytes in
@@ -175,6 +185,27 @@ public struct HTTPRequestParser: Sendable {
             }
             lineStart = headBuffer.count
         }
+        return nil
+    }
+
+    /// Judges the request line as soon as it ends (it is `headBuffer` up to its LF): too
+    /// long, or without ` HTTP/d.d` at its end. The second catches HTTP/0.9's `GET /path`,
+    /// whose client waits for an answer and sends no header section: it gets a 400 now
+    /// rather than silence until the request timeout. The rest of the line is checked with
+    /// the headers.
+    private func checkRequestLine() -> HTTPRequestError? {
+        var end = headBuffer.count - 1
+        if end > 0 && headBuffer[end - 1] == HTTPSyntax.cr { end -= 1 }
+        if end > limits.maximumRequestLineLength { return .requestLineTooLong }
+        guard end >= 10 else { return .malformedRequestLine }
+        let v = end - 9
+        // Byte by byte: a generic comparison with "HTTP/" cost more than the rest together.
+        guard headBuffer[v] == HTTPSyntax.space, headBuffer[v + 1] == UInt8(ascii: "H"),
+              headBuffer[v + 2] == UInt8(ascii: "T"), headBuffer[v + 3] == UInt8(ascii: "T"),
+              headBuffer[v + 4] == UInt8(ascii: "P"), headBuffer[v + 5] == UInt8(ascii: "/"),
+              HTTPSyntax.isDigit(headBuffer[v + 6]), headBuffer[v + 7] == UInt8(ascii: "."),
+              HTTPSyntax.isDigit(headBuffer[v + 8])
+        else { return .malformedRequestLine }
         return nil
     }
 

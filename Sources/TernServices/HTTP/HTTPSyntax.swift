@@ -1,3 +1,5 @@
+import TernWire
+
 /// Character classes and small helpers of HTTP's grammar (RFC 9110 §5.6).
 enum HTTPSyntax {
     static let cr: UInt8 = 0x0D
@@ -67,11 +69,94 @@ enum HTTPSyntax {
         return bytes[start..<end]
     }
 
+    /// Whether a list-valued field value has an element equal to `token`, ignoring ASCII case.
+    static func listContains<C: BidirectionalCollection<UInt8>, T: Sequence<UInt8>>(_ value: C, _ token: T) -> Bool {
+        var start = value.startIndex
+        while start != value.endIndex {
+            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+            if namesMatch(trimmed(value[start..<end]), token) { return true }
+            start = end == value.endIndex ? end : value.index(after: end)
+        }
+        return false
+    }
+
     /// The comma-separated elements of a list-valued field, trimmed, empty ones skipped.
     static func listElements(_ value: String) -> [String] {
         value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).compactMap { part in
             let t = trimmed(ArraySlice(part))
             return t.isEmpty ? nil : String(decoding: t, as: UTF8.self)
+        }
+    }
+
+    /// Whether a Host field value is `uri-host [ ":" port ]` (RFC 9112 §3.2, RFC 3986 §3.2.2):
+    /// a bracketed IP literal or a registered name (unreserved characters, percent-encodings
+    /// and sub-delimiters; an IPv4 address is one too), then an optional decimal port. The
+    /// empty value is valid: a client sends it when the target has no authority.
+    static func isValidHost<C: BidirectionalCollection<UInt8>>(_ value: C) -> Bool where C.Index == Int {
+        var end = value.endIndex
+        let start = value.startIndex
+        guard start < end else { return true }
+        // The port: digits after the last colon, when that colon follows the host.
+        if let colon = value.lastIndex(of: UInt8(ascii: ":")),
+           value[start] != UInt8(ascii: "[") || (colon > start && value[colon - 1] == UInt8(ascii: "]")) {
+            guard value[(colon + 1)...].allSatisfy(isDigit) else { return false }
+            end = colon
+        }
+        let host = value[start..<end]
+        if host.first == UInt8(ascii: "[") {
+            return isValidIPLiteral(host)
+        }
+        var i = host.startIndex
+        while i < host.endIndex {
+            let b = host[i]
+            if b == UInt8(ascii: "%") {
+                guard host.endIndex - i >= 3, ASCIIHex.value(of: host[i + 1]) != nil,
+                      ASCIIHex.value(of: host[i + 2]) != nil else { return false }
+                i += 3
+                continue
+            }
+            guard isUnreserved(b) || isSubDelimiter(b) else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// `"[" ( IPv6address / IPvFuture ) "]"`, checked for its characters: hex digits, colons
+    /// and dots for IPv6; `v` HEXDIG+ `.` then unreserved, sub-delimiters or colons for IPvFuture.
+    private static func isValidIPLiteral<C: BidirectionalCollection<UInt8>>(_ literal: C) -> Bool where C.Index == Int {
+        guard literal.count >= 3, literal.last == UInt8(ascii: "]") else { return false }
+        let inner = literal[(literal.startIndex + 1)..<(literal.endIndex - 1)]
+        if inner.first == UInt8(ascii: "v") || inner.first == UInt8(ascii: "V") {
+            guard let dot = inner.firstIndex(of: UInt8(ascii: ".")), dot > inner.startIndex + 1, dot + 1 < inner.endIndex,
+                  inner[(inner.startIndex + 1)..<dot].allSatisfy({ ASCIIHex.value(of: $0) != nil })
+            else { return false }
+            return inner[(dot + 1)...].allSatisfy { isUnreserved($0) || isSubDelimiter($0) || $0 == UInt8(ascii: ":") }
+        }
+        return inner.contains(UInt8(ascii: ":"))
+            && inner.allSatisfy { ASCIIHex.value(of: $0) != nil || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") }
+    }
+
+    static func isDigit(_ b: UInt8) -> Bool {
+        b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")
+    }
+
+    /// RFC 3986's `unreserved`: ALPHA / DIGIT / "-" / "." / "_" / "~".
+    static func isUnreserved(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+             UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// RFC 3986's `sub-delims`: ! $ & ' ( ) * + , ; =
+    static func isSubDelimiter(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x21, 0x24, 0x26...0x2C, 0x3B, 0x3D: return true
+        default: return false
         }
     }
 }

@@ -17,17 +17,19 @@ public final class OpenFile {
 
     /// Opens `path` (NUL-free bytes) read-only. Non-blocking so that a FIFO in the web root
     /// cannot stall the server; not following a final symlink, since callers pass paths
-    /// already resolved by realpath(3). Nil when it cannot be opened or inspected.
-    convenience init?(path: [UInt8]) {
-        guard !path.contains(0) else { return nil }
+    /// already resolved by realpath(3). `.needsFullCheck` stands for any failure but a
+    /// missing file or a denied permission.
+    static func open(path: [UInt8]) -> WalkStep {
+        guard !path.contains(0) else { return .missing }
         let fd = (path + [0]).withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { chars -> Int32 in
                 guard let base = chars.baseAddress else { return -1 }
                 return Glibc.open(base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
             }
         }
-        guard fd >= 0 else { return nil }
-        self.init(adopting: fd)
+        guard fd >= 0 else { return failure(errno) }
+        guard let file = OpenFile(adopting: fd) else { return .needsFullCheck }
+        return .opened(file)
     }
 
     /// The outcome of opening one path segment beneath an open directory.
@@ -35,8 +37,18 @@ public final class OpenFile {
         case opened(OpenFile)
         /// The name does not exist (or a parent is not a directory): 404.
         case missing
+        /// The file exists but the server's user may not read it (or search its directory): 403.
+        case denied
         /// A symlink or anything unusual: only a full realpath(3) check may decide.
         case needsFullCheck
+    }
+
+    private static func failure(_ code: Int32) -> WalkStep {
+        switch code {
+        case ENOENT, ENOTDIR: .missing
+        case EACCES: .denied
+        default: .needsFullCheck
+        }
     }
 
     /// Opens `name` (one segment: no `/`, not `..`) in the directory `directory`, refusing to
@@ -49,7 +61,7 @@ public final class OpenFile {
                 return openat(directory, base, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
             }
         }
-        guard fd >= 0 else { return errno == ENOENT || errno == ENOTDIR ? .missing : .needsFullCheck }
+        guard fd >= 0 else { return failure(errno) }
         guard let file = OpenFile(adopting: fd) else { return .needsFullCheck }
         return .opened(file)
     }

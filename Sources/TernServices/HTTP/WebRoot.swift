@@ -15,7 +15,10 @@ import Glibc
 ///
 /// A directory requested without a trailing slash is answered with a redirect to the same
 /// path with one (so relative links in its index.html work); with the slash, its index.html
-/// is served, or 404 if it has none. Directory listings are never generated.
+/// is served, or 403 if it has none, as nginx answers (directory listings are never
+/// generated). A file or directory beneath the root that the server's user may not read
+/// is 403 too; what lies outside the root is 404 whatever its permissions, so nothing is
+/// told about it.
 public final class WebRoot: Sendable {
     public enum SetupError: Error, Equatable, Sendable, CustomStringConvertible {
         /// realpath(3) failed with this errno.
@@ -39,6 +42,8 @@ public final class WebRoot: Sendable {
         /// A directory asked for without its trailing slash.
         case directoryWithoutSlash
         case notFound
+        /// Beneath the root but not readable, or a directory without an index.
+        case forbidden
         /// Not a path at all: malformed percent-encoding, a NUL, no leading slash.
         case badRequest
     }
@@ -89,13 +94,13 @@ public final class WebRoot: Sendable {
         }
         let hasTrailingSlash = raw.last == UInt8(ascii: "/")
 
+        var step = walk(segments)
+        if case .needsFullCheck = step { step = openInside(joined(segments)) }
         let file: OpenFile
-        switch walk(segments) {
+        switch step {
         case .opened(let opened): file = opened
-        case .missing: return .notFound
-        case .needsFullCheck:
-            guard let opened = openInside(joined(segments)) else { return .notFound }
-            file = opened
+        case .denied: return .forbidden
+        case .missing, .needsFullCheck: return .notFound
         }
         switch file.kind {
         case .regular:
@@ -103,14 +108,17 @@ public final class WebRoot: Sendable {
             return .file(file, name: String(decoding: last, as: UTF8.self))
         case .directory:
             guard hasTrailingSlash else { return .directoryWithoutSlash }
-            let index: OpenFile?
             switch OpenFile.open(at: file.descriptor, name: WebRoot.indexName) {
-            case .opened(let opened): index = opened
-            case .missing: index = nil
-            case .needsFullCheck: index = openInside(joined(segments + [WebRoot.indexName]))
+            case .opened(let index) where index.kind == .regular: return .file(index, name: "index.html")
+            case .opened, .missing, .denied: return .forbidden
+            case .needsFullCheck:
+                // A symlinked index: served if it stays inside, else not there at all.
+                switch openInside(joined(segments + [WebRoot.indexName])) {
+                case .opened(let index) where index.kind == .regular: return .file(index, name: "index.html")
+                case .denied: return .forbidden
+                default: return .notFound
+                }
             }
-            guard let index, index.kind == .regular else { return .notFound }
-            return .file(index, name: "index.html")
         case .other:
             return .notFound
         }
@@ -132,6 +140,9 @@ public final class WebRoot: Sendable {
         guard let first = segments.first else { return OpenFile.open(at: rootDescriptor, name: [UInt8(ascii: ".")]) }
         var current = OpenFile.open(at: rootDescriptor, name: first)
         for segment in segments.dropFirst() {
+            // A directory on the way that may be searched but not read cannot be opened
+            // here; the full check opens by path, which needs only search permission.
+            if case .denied = current { return .needsFullCheck }
             guard case .opened(let directory) = current else { return current }
             guard directory.kind == .directory else { return .missing }
             current = OpenFile.open(at: directory.descriptor, name: segment)
@@ -139,10 +150,12 @@ public final class WebRoot: Sendable {
         return current
     }
 
-    /// Opens `path` if its real path lies inside the root.
-    private func openInside(_ path: [UInt8]) -> OpenFile? {
-        guard path.count < Int(PATH_MAX), let real = WebRoot.realPath(path), contains(real) else { return nil }
-        return OpenFile(path: real)
+    /// Opens `path` if its real path lies inside the root. A path realpath(3) cannot resolve
+    /// (missing, or a directory on the way not searchable) or that resolves outside the root
+    /// is `.missing`: where it leads is not known to be inside, so its permissions are not told.
+    private func openInside(_ path: [UInt8]) -> OpenFile.WalkStep {
+        guard path.count < Int(PATH_MAX), let real = WebRoot.realPath(path), contains(real) else { return .missing }
+        return OpenFile.open(path: real)
     }
 
     private func contains(_ real: [UInt8]) -> Bool {

@@ -93,7 +93,11 @@ public final class ChatServer: TCPListenerDelegate {
             case .close(let id, let finalBytes):
                 guard let client = clients.removeValue(forKey: id) else { continue }
                 _ = finalBytes.withUnsafeBytes { client.socket.send($0) }
-                client.socket.close()
+                // The client may have sent more already (a refused client's hello often
+                // arrives with the handshake, before it is even accepted), or send more while
+                // the error is on its way: a plain close would answer that with a reset, and
+                // the reset would destroy the error before the client read it.
+                client.socket.closeDiscardingInput()
             case .abort(let id):
                 clients.removeValue(forKey: id)?.socket.abort()
             }
@@ -109,9 +113,16 @@ public final class ChatServer: TCPListenerDelegate {
             perform(room.clientDisconnected(client.id))
             let packet = ChatRoom.errorPacket("no hello within \(helloTimeout.components.seconds) seconds")
             _ = packet.withUnsafeBytes { client.socket.send($0) }
-            client.socket.discardReceived()
-            client.socket.close()
+            client.socket.closeDiscardingInput()
         }
+    }
+
+    /// Gives back the client tables' room for a past crowd.
+    public func releaseUnusedMemory() {
+        clients.releaseExcessCapacity()
+        room.releaseUnusedMemory()
+        closing.removeAll { !$0.hasUnacknowledgedOutput }
+        closing.releaseExcessCapacityIfEmpty()
     }
 
     /// Closes every connection politely and stops listening.
@@ -120,8 +131,7 @@ public final class ChatServer: TCPListenerDelegate {
         for client in Array(clients.values) {
             clients[client.id] = nil
             closing.append(client.socket)
-            client.socket.discardReceived()
-            client.socket.close()
+            client.socket.closeDiscardingInput()
         }
     }
 

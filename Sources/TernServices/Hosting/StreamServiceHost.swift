@@ -63,7 +63,10 @@ public final class StreamServiceHost<Connection: ServiceConnection>: TCPListener
                 host.finish(self)
             case .closeAfterOutput where !service.hasPendingOutput && !closing:
                 closing = true
-                socket.close()
+                // What the peer sends from now on (the rest of a body after an error, a
+                // request pipelined behind `Connection: close`) is dropped, not reset: a
+                // reset could destroy the response before the peer has read it.
+                socket.closeDiscardingInput()
             default:
                 // A service that stopped reading may be able to read again after sending.
                 if !closing && service.receiveCapacity > 0 && socket.availableBytes > 0 && !endDelivered { pump() }
@@ -113,6 +116,11 @@ public final class StreamServiceHost<Connection: ServiceConnection>: TCPListener
         afterActivity?(&session.service)
     }
 
+    /// Gives back the session table's room for a past burst of connections.
+    public func releaseUnusedMemory() {
+        sessions.releaseExcessCapacity()
+    }
+
     /// Applies the deadlines; cheap to call often (it scans at most once a second).
     public func tick(now: Instant) {
         guard now >= lastTick + .seconds(1) else { return }
@@ -153,8 +161,7 @@ public final class StreamServiceHost<Connection: ServiceConnection>: TCPListener
         listener.close()
         for session in Array(sessions.values) where !session.closing {
             session.closing = true
-            session.socket.discardReceived()
-            session.socket.close()
+            session.socket.closeDiscardingInput()
         }
     }
 

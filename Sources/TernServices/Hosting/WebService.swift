@@ -32,6 +32,11 @@ public final class WebService: HostedService {
         files.unixTime = unixTime
         host.tick(now: now)
     }
+
+    public func releaseUnusedMemory() {
+        host.releaseUnusedMemory()
+        files.releaseCachedFiles()
+    }
 }
 
 /// The chat (SPEC §3.4) as the daemon runs it.
@@ -49,6 +54,7 @@ public final class ChatService: HostedService {
     public func shutdown() { server.closeAll() }
     public var connectionsClosing: Int { server.connectionsClosing }
     public func tick(now: Instant, unixTime: Int64) { server.tick(now: now) }
+    public func releaseUnusedMemory() { server.releaseUnusedMemory() }
 }
 
 /// The word service (SPEC §3.5) as the daemon runs it.
@@ -70,4 +76,5 @@ public final class WordsService: HostedService {
     public func shutdown() { host.closeAll() }
     public var connectionsClosing: Int { host.connectionsClosing }
     public func tick(now: Instant, unixTime: Int64) { host.tick(now: now) }
+    public func releaseUnusedMemory() { host.releaseUnusedMemory() }
 }

@@ -16,10 +16,14 @@ public protocol HostedService: AnyObject {
     /// Gives the service the time, for its deadlines; the daemon calls it at least once a
     /// second. `unixTime` is the wall clock in seconds.
     func tick(now: Instant, unixTime: Int64)
+    /// Gives back memory kept from a busier moment (tables sized for a past burst, cached
+    /// open files); the daemon calls it when traffic has stopped. Changes no behaviour.
+    func releaseUnusedMemory()
 }
 
 extension HostedService {
     public func tick(now: Instant, unixTime: Int64) {}
+    public func releaseUnusedMemory() {}
 }
 
 /// The TCP side every simple service shares: a listener, and the connections it accepted
