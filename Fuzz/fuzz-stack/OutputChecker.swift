@@ -57,6 +57,9 @@ final class OutputChecker {
             require(!ethernet.destination.isMulticast || ethernet.destination.isBroadcast,
                     "a datagram went to multicast MAC \(ethernet.destination)")
             return checkTransport(transport, header: header, frame: frame, description: parsed)
+        case .ipv6(let header, _, _):
+            // The engine speaks IPv4 only so far.
+            fatalError("invariant violated: an IPv6 packet went out to \(header.destination)")
         case .other(let type):
             fatalError("invariant violated: a frame went out with EtherType \(type)")
         }
@@ -88,6 +91,8 @@ final class OutputChecker {
             require(valid, "UDP checksum wrong: \(description)")
         case .icmp(_, let valid, _):
             require(valid, "ICMP checksum wrong: \(description)")
+        case .icmpv6:
+            fatalError("invariant violated: ICMPv6 inside IPv4: \(description)")
         case .firstFragment, .laterFragment:
             collectFragment(header: header, frame: frame)
         case .other(let proto, _):

@@ -20,6 +20,9 @@ enum WireFuzzTarget {
         case .ipv4:
             guard let packet = try? IPv4Header.parse(frame.payload) else { return }
             checkIPv4(packet)
+        case .ipv6:
+            guard let packet = try? IPv6Header.parse(frame.payload) else { return }
+            IPv6Checks.run(packet)
         default:
             break
         }
@@ -63,7 +66,7 @@ enum WireFuzzTarget {
     }
 
     /// The two option readers accept the same areas and agree on what they read.
-    private static func checkTCPOptions(_ options: UnsafeRawBufferPointer) {
+    static func checkTCPOptions(_ options: UnsafeRawBufferPointer) {
         let list = try? TCPOptionIterator.all(options)
         let summary = try? TCPOptions.parse(options)
         require((list == nil) == (summary == nil), "TCPOptionIterator and TCPOptions.parse disagree on validity")
@@ -103,7 +106,7 @@ enum WireFuzzTarget {
     }
 
     /// RFC 1071 one word at a time.
-    private static func reference(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
+    static func reference(_ bytes: UnsafeRawBufferPointer) -> UInt16 {
         var sum: UInt64 = 0
         var i = 0
         while i + 1 < bytes.count {
@@ -117,7 +120,7 @@ enum WireFuzzTarget {
 
     /// Builds into a fresh buffer the size of `original` and requires the same bytes
     /// (outside `ignoring`).
-    private static func requireRoundTrip(_ original: UnsafeRawBufferPointer, ignoring: Range<Int> = 0..<0,
+    static func requireRoundTrip(_ original: UnsafeRawBufferPointer, ignoring: Range<Int> = 0..<0,
                                          _ build: (UnsafeMutableRawBufferPointer) throws -> Int) {
         var buffer = [UInt8](repeating: 0, count: original.count)
         let written: Int? = buffer.withUnsafeMutableBytes { try? build($0) }
@@ -130,19 +133,19 @@ enum WireFuzzTarget {
         requireRoundTrip(UnsafeRawBufferPointer(rebasing: original), build)
     }
 
-    private static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Range<Int>) -> Bool {
+    static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer, ignoring: Range<Int>) -> Bool {
         guard a.count == b.count else { return false }
         for i in 0..<a.count where !ignoring.contains(i) && a[i] != b[i] { return false }
         return true
     }
 
-    private static func require(_ condition: Bool, _ message: StaticString) {
+    static func require(_ condition: Bool, _ message: StaticString) {
         if !condition { fatalError("\(message)") }
     }
 
     /// Keeps results alive so the optimiser cannot drop the work that made them.
     @inline(never)
-    private static func sink(_ value: Int) {
+    static func sink(_ value: Int) {
         sinkValue &+= value
     }
 

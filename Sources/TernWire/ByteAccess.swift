@@ -19,6 +19,11 @@ extension UnsafeRawBufferPointer {
         UInt32(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
+    @inlinable @inline(__always)
+    func u64(_ offset: Int) -> UInt64 {
+        UInt64(bigEndian: loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
     /// The bytes in `range`, as a view (no copy). `range` must lie within the buffer.
     @inlinable @inline(__always)
     func view(_ range: Range<Int>) -> UnsafeRawBufferPointer {
@@ -40,6 +45,11 @@ extension UnsafeMutableRawBufferPointer {
     @inlinable @inline(__always)
     func setU32(_ offset: Int, _ value: UInt32) {
         storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
+    }
+
+    @inlinable @inline(__always)
+    func setU64(_ offset: Int, _ value: UInt64) {
+        storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt64.self)
     }
 
     /// The bytes in `range`, as a mutable view (no copy).

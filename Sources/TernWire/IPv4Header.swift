@@ -1,17 +1,40 @@
-/// The protocol field of an IPv4 header.
+/// The protocol field of an IPv4 header, which is also the next-header field of IPv6 and
+/// of its extension headers (one IANA registry serves both).
 public struct IPProtocol: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// IPv6 hop-by-hop options (RFC 8200 §4.3); allowed only right after the IPv6 header.
+    public static let hopByHopOptions = IPProtocol(rawValue: 0)
     public static let icmp = IPProtocol(rawValue: 1)
     public static let tcp = IPProtocol(rawValue: 6)
     public static let udp = IPProtocol(rawValue: 17)
+    /// IPv6 routing header (RFC 8200 §4.4).
+    public static let routing = IPProtocol(rawValue: 43)
+    /// IPv6 fragment header (RFC 8200 §4.5).
+    public static let fragment = IPProtocol(rawValue: 44)
+    public static let encapsulatingSecurityPayload = IPProtocol(rawValue: 50)
+    public static let authenticationHeader = IPProtocol(rawValue: 51)
+    /// ICMP for IPv6 (RFC 4443).
+    public static let icmpv6 = IPProtocol(rawValue: 58)
+    /// Nothing follows the header that says this (RFC 8200 §4.7).
+    public static let noNextHeader = IPProtocol(rawValue: 59)
+    /// IPv6 destination options (RFC 8200 §4.6).
+    public static let destinationOptions = IPProtocol(rawValue: 60)
 
     public var description: String {
         switch self {
         case .icmp: "ICMP"
         case .tcp: "TCP"
         case .udp: "UDP"
+        case .hopByHopOptions: "hop-by-hop options"
+        case .routing: "routing header"
+        case .fragment: "fragment header"
+        case .encapsulatingSecurityPayload: "ESP"
+        case .authenticationHeader: "AH"
+        case .icmpv6: "ICMPv6"
+        case .noNextHeader: "no next header"
+        case .destinationOptions: "destination options"
         default: "protocol \(rawValue)"
         }
     }

@@ -93,6 +93,35 @@ public struct InternetChecksum: Sendable {
                 0, proto.rawValue, UInt8(l >> 8), UInt8(l & 0xFF)]
     }
 
+    /// An accumulator primed with the IPv6 pseudo-header of RFC 8200 §8.1, which TCP, UDP
+    /// and ICMPv6 checksums cover: source (16), destination (16), the upper-layer packet
+    /// length as 32 bits, three zero bytes and the next-header value of the upper layer
+    /// (not of any extension header before it).
+    @inlinable @inline(__always)
+    public static func pseudoHeader(source: IPv6Address, destination: IPv6Address,
+                                    nextHeader: IPProtocol, length: Int) -> InternetChecksum {
+        var c = InternetChecksum()
+        c.add(UInt32(truncatingIfNeeded: source.high >> 32))
+        c.add(UInt32(truncatingIfNeeded: source.high))
+        c.add(UInt32(truncatingIfNeeded: source.low >> 32))
+        c.add(UInt32(truncatingIfNeeded: source.low))
+        c.add(UInt32(truncatingIfNeeded: destination.high >> 32))
+        c.add(UInt32(truncatingIfNeeded: destination.high))
+        c.add(UInt32(truncatingIfNeeded: destination.low >> 32))
+        c.add(UInt32(truncatingIfNeeded: destination.low))
+        c.add(UInt32(truncatingIfNeeded: length))
+        c.add(UInt16(nextHeader.rawValue))
+        return c
+    }
+
+    /// The 40 bytes of the IPv6 pseudo-header, as they are summed.
+    public static func pseudoHeaderBytes(source: IPv6Address, destination: IPv6Address,
+                                         nextHeader: IPProtocol, length: Int) -> [UInt8] {
+        let l = UInt32(truncatingIfNeeded: length)
+        return source.bytes + destination.bytes
+            + [UInt8(l >> 24), UInt8(l >> 16 & 0xFF), UInt8(l >> 8 & 0xFF), UInt8(l & 0xFF), 0, 0, 0, nextHeader.rawValue]
+    }
+
     /// Incremental update of RFC 1624 (eqn. 3): the new checksum after one 16-bit field of
     /// the covered data changes from `old` to `new`, without summing the data again.
     public static func update(_ checksum: UInt16, replacing old: UInt16, with new: UInt16) -> UInt16 {

@@ -63,7 +63,7 @@ public struct TCPHeader: Hashable, Sendable {
         self.urgentPointer = urgentPointer
     }
 
-    /// Parses a TCP segment (an IPv4 payload). Checks that the data offset is at least 5
+    /// Parses a TCP segment (an IPv4 or IPv6 upper-layer payload). Checks that the data offset is at least 5
     /// and the header fits. Neither the checksum nor the options are checked here.
     @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> TCPSegment {
@@ -94,6 +94,28 @@ public struct TCPHeader: Hashable, Sendable {
     public func write(to segment: UnsafeMutableRawBufferPointer, payloadLength: Int,
                       source: IPv4Address, destination: IPv4Address,
                       checksumLeftToLink: Bool = false) throws(WireError) -> Int {
+        try write(to: segment, payloadLength: payloadLength,
+                  pseudoHeader: InternetChecksum.pseudoHeader(source: source, destination: destination, protocol: .tcp,
+                                                              length: headerLength + payloadLength),
+                  checksumLeftToLink: checksumLeftToLink)
+    }
+
+    /// The same over IPv6.
+    @discardableResult @inline(__always)
+    public func write(to segment: UnsafeMutableRawBufferPointer, payloadLength: Int,
+                      source: IPv6Address, destination: IPv6Address,
+                      checksumLeftToLink: Bool = false) throws(WireError) -> Int {
+        try write(to: segment, payloadLength: payloadLength,
+                  pseudoHeader: InternetChecksum.pseudoHeader(source: source, destination: destination, nextHeader: .tcp,
+                                                              length: headerLength + payloadLength),
+                  checksumLeftToLink: checksumLeftToLink)
+    }
+
+    /// The same with the checksum started from `pseudoHeader` (IPv4's or IPv6's, for
+    /// `headerLength + payloadLength` bytes).
+    @discardableResult @inline(__always)
+    public func write(to segment: UnsafeMutableRawBufferPointer, payloadLength: Int,
+                      pseudoHeader: InternetChecksum, checksumLeftToLink: Bool = false) throws(WireError) -> Int {
         guard headerLength >= TCPHeader.minimumSize, headerLength <= TCPHeader.maximumSize,
               headerLength % 4 == 0, payloadLength >= 0 else { throw .badLength }
         let total = headerLength + payloadLength
@@ -106,8 +128,7 @@ public struct TCPHeader: Hashable, Sendable {
         segment.setU16(14, window)
         segment.setU16(16, 0)
         segment.setU16(18, urgentPointer)
-        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
-                                                protocol: .tcp, length: total)
+        var sum = pseudoHeader
         if checksumLeftToLink {
             segment.setU16(16, sum.sum16)
             return total
@@ -142,6 +163,15 @@ public struct TCPSegment {
     public func isChecksumValid(source: IPv4Address, destination: IPv4Address) -> Bool {
         var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
                                                 protocol: .tcp, length: bytes.count)
+        sum.add(bytes)
+        return sum.value == 0
+    }
+
+    /// Whether the checksum verifies with the IPv6 pseudo-header.
+    @inlinable @inline(__always)
+    public func isChecksumValid(source: IPv6Address, destination: IPv6Address) -> Bool {
+        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                nextHeader: .tcp, length: bytes.count)
         sum.add(bytes)
         return sum.value == 0
     }

@@ -16,7 +16,7 @@ public struct UDPHeader: Hashable, Sendable {
         self.checksum = checksum
     }
 
-    /// Parses a UDP datagram (an IPv4 payload). The length field must cover the header and
+    /// Parses a UDP datagram (an IPv4 or IPv6 upper-layer payload). The length field must cover the header and
     /// fit in `bytes`; the payload is trimmed to it.
     @inlinable @inline(__always)
     public static func parse(_ bytes: UnsafeRawBufferPointer) throws(WireError) -> UDPDatagram {
@@ -36,6 +36,22 @@ public struct UDPHeader: Hashable, Sendable {
     @discardableResult @inline(__always)
     public func write(to datagram: UnsafeMutableRawBufferPointer,
                       source: IPv4Address, destination: IPv4Address) throws(WireError) -> Int {
+        try write(to: datagram, pseudoHeader: InternetChecksum.pseudoHeader(
+            source: source, destination: destination, protocol: .udp, length: Int(length)))
+    }
+
+    /// The same over IPv6, where the checksum is mandatory (RFC 8200 §8.1).
+    @discardableResult @inline(__always)
+    public func write(to datagram: UnsafeMutableRawBufferPointer,
+                      source: IPv6Address, destination: IPv6Address) throws(WireError) -> Int {
+        try write(to: datagram, pseudoHeader: InternetChecksum.pseudoHeader(
+            source: source, destination: destination, nextHeader: .udp, length: Int(length)))
+    }
+
+    /// Writes the header with a checksum that starts from `pseudoHeader` (IPv4's or IPv6's,
+    /// for `length` bytes).
+    @discardableResult @inline(__always)
+    public func write(to datagram: UnsafeMutableRawBufferPointer, pseudoHeader: InternetChecksum) throws(WireError) -> Int {
         let total = Int(length)
         guard total >= UDPHeader.size else { throw .badLength }
         guard datagram.count >= total else { throw .bufferTooSmall }
@@ -43,8 +59,7 @@ public struct UDPHeader: Hashable, Sendable {
         datagram.setU16(2, destinationPort)
         datagram.setU16(4, length)
         datagram.setU16(6, 0)
-        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
-                                                protocol: .udp, length: total)
+        var sum = pseudoHeader
         sum.add(UnsafeRawBufferPointer(datagram.view(0..<total)))
         let value = sum.value
         datagram.setU16(6, value == 0 ? 0xFFFF : value)
@@ -73,6 +88,17 @@ public struct UDPDatagram {
         if header.checksum == 0 { return true }
         var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
                                                 protocol: .udp, length: bytes.count)
+        sum.add(bytes)
+        return sum.value == 0
+    }
+
+    /// Whether the checksum verifies with the IPv6 pseudo-header. Over IPv6 a zero checksum
+    /// is invalid: the datagram must be discarded (RFC 8200 §8.1).
+    @inlinable @inline(__always)
+    public func isChecksumValid(source: IPv6Address, destination: IPv6Address) -> Bool {
+        if header.checksum == 0 { return false }
+        var sum = InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                nextHeader: .udp, length: bytes.count)
         sum.add(bytes)
         return sum.value == 0
     }

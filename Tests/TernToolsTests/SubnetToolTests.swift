@@ -103,4 +103,106 @@ struct SubnetToolTests {
             _ = try SubnetInput.prefixLength("255.0.255.0")
         }
     }
+
+    // MARK: - IPv6
+
+    @Test("2001:db8:acad:1::10/64: every line of the IPv6 report")
+    func ipv6Report() throws {
+        let subnet = try SubnetInput.ipv6Subnet("2001:db8:acad:1::10/64")
+        #expect(IPv6SubnetReport(subnet).lines() == [
+            "Address:        2001:db8:acad:1::10",
+            "Full form:      2001:0db8:acad:0001:0000:0000:0000:0010",
+            "Prefix length:  /64",
+            "Prefix:         2001:db8:acad:1::/64",
+            "First address:  2001:db8:acad:1::",
+            "Last address:   2001:db8:acad:1:ffff:ffff:ffff:ffff",
+            "Addresses:      2^64 = 18446744073709551616",
+            "/64 subnets:    1",
+            "Interface ID:   0000:0000:0000:0010",
+            "Kind:           global unicast (documentation prefix 2001:db8::/32, RFC 3849)",
+        ])
+    }
+
+    @Test("a /48 site prefix holds 2^16 /64 subnets")
+    func sitePrefix() throws {
+        let lines = IPv6SubnetReport(try SubnetInput.ipv6Subnet("2001:db8:acad::/48")).lines()
+        #expect(lines.contains("Prefix:         2001:db8:acad::/48"))
+        #expect(lines.contains("Last address:   2001:db8:acad:ffff:ffff:ffff:ffff:ffff"))
+        #expect(lines.contains("Addresses:      2^80 = 1208925819614629174706176"))
+        #expect(lines.contains("/64 subnets:    2^16 = 65536"))
+    }
+
+    @Test("the edges: /0, /127 and /128, link-local, unique local and multicast")
+    func ipv6Edges() throws {
+        let all = IPv6SubnetReport(try SubnetInput.ipv6Subnet("::/0")).lines()
+        #expect(all.contains("Addresses:      2^128 = 340282366920938463463374607431768211456"))
+        #expect(all.contains("Last address:   ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))
+        #expect(all.contains("Kind:           unspecified"))
+        let pair = IPv6SubnetReport(try SubnetInput.ipv6Subnet("2001:db8::/127")).lines()
+        #expect(pair.contains("Addresses:      2"))
+        #expect(pair.contains("Last address:   2001:db8::1"))
+        #expect(!pair.contains { $0.hasPrefix("/64 subnets") })
+        let one = IPv6SubnetReport(try SubnetInput.ipv6Subnet(address: "fd00::2", prefixLength: "128")).lines()
+        #expect(one.contains("First address:  fd00::2") && one.contains("Last address:   fd00::2"))
+        #expect(one.contains("Kind:           unique local unicast"))
+        let link = IPv6SubnetReport(try SubnetInput.ipv6Subnet(address: "fe80::54:45ff:fe52:4e01", prefixLength: "/64")).lines()
+        #expect(link.contains("Interface ID:   0054:45ff:fe52:4e01"))
+        #expect(link.contains("Kind:           link-local unicast"))
+        let group = IPv6SubnetReport(try SubnetInput.ipv6Subnet("ff02::1:ff52:4e01/128")).lines()
+        #expect(group.contains("Kind:           multicast, link-local scope (solicited-node group)"))
+        #expect(!group.contains { $0.hasPrefix("Interface ID") })
+    }
+
+    @Test("--binary shows each 16-bit group")
+    func ipv6Binary() throws {
+        let lines = IPv6SubnetReport(try SubnetInput.ipv6Subnet("2001:db8:acad:1::10/64")).lines(binary: true)
+        #expect(lines[2] == "Prefix length:  /64                                  "
+            + "1111111111111111:1111111111111111:1111111111111111:1111111111111111:"
+            + "0000000000000000:0000000000000000:0000000000000000:0000000000000000")
+        #expect(lines[0].hasSuffix(":0000000000010000"))
+        #expect(lines[1] == "Full form:      2001:0db8:acad:0001:0000:0000:0000:0010")
+    }
+
+    @Test("--same with IPv6 addresses")
+    func ipv6Same() throws {
+        let a = try SubnetInput.ipv6Address("2001:db8:1::10"), b = try SubnetInput.ipv6Address("2001:db8:2::20")
+        let different = IPv6SameSubnetAnswer(a, b, prefixLength: try SubnetInput.ipv6PrefixLength("/64"))
+        #expect(!different.isSame)
+        #expect(different.sentence == "2001:db8:1::10 and 2001:db8:2::20 are on different subnets: 2001:db8:1::/64 and 2001:db8:2::/64")
+        let same = IPv6SameSubnetAnswer(a, b, prefixLength: 46)
+        #expect(same.isSame)
+        #expect(same.sentence == "2001:db8:1::10 and 2001:db8:2::20 are on the same subnet: 2001:db8::/46")
+        #expect(IPv6SameSubnetAnswer(a, b, prefixLength: 0).isSame)
+        #expect(!IPv6SameSubnetAnswer(a, try SubnetInput.ipv6Address("2001:db8:1::11"), prefixLength: 128).isSame)
+    }
+
+    @Test("bad IPv6 input is a ToolFailure with status 2 and a message naming the value",
+          arguments: ["2001:db8::g/64", "2001:db8::1", "2001:db8::1/129", "2001:db8::1/-1", "2001:db8::/", "/64",
+                      "2001:db8::1/255.255.255.0", "2001:db8::1/64/1", "1::2::3/64", "fe80::1%eth0/64"])
+    func badIPv6Subnet(_ text: String) {
+        #expect {
+            _ = try SubnetInput.ipv6Subnet(text)
+        } throws: { error in
+            guard let failure = error as? ToolFailure else { return false }
+            return failure.status == 2 && failure.message.contains("'")
+        }
+    }
+
+    @Test("an IPv6 mask is explained: prefixes are lengths")
+    func ipv6Mask() {
+        #expect(throws: ToolFailure("'ffff:ffff:ffff:ffff::' is a mask: an IPv6 prefix is written as a length, /0 to /128 (e.g. /64)")) {
+            _ = try SubnetInput.ipv6PrefixLength("ffff:ffff:ffff:ffff::")
+        }
+    }
+
+    @Test("the command picks the family by the colons")
+    func family() throws {
+        #expect(SubnetInput.looksLikeIPv6("2001:db8::1/64"))
+        #expect(SubnetInput.looksLikeIPv6("::"))
+        #expect(!SubnetInput.looksLikeIPv6("198.51.100.10/24"))
+        let command = try TernSubnet.parse(["--same", "2001:db8::1", "10.0.0.1", "/64"])
+        #expect(throws: ToolFailure("'2001:db8::1' and '10.0.0.1' are not of one family: compare two IPv4 or two IPv6 addresses")) {
+            try command.run()
+        }
+    }
 }

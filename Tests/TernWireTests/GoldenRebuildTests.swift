@@ -2,7 +2,8 @@ import Testing
 import TernWire
 
 /// Our builders, fed only the fields our parsers read, reproduce every golden frame byte
-/// for byte: headers, IPv4 options, TCP options in their original order, and every checksum.
+/// for byte: headers, IPv4 options, TCP options in their original order, and every checksum
+/// (the IPv6 builders: GoldenIPv6RebuildTests.swift).
 @Suite struct GoldenRebuildTests {
     @Test(arguments: GoldenCaptures.all)
     func buildersReproduceTheFrame(frame: GoldenFrame) throws {
@@ -109,6 +110,7 @@ import TernWire
 /// Builds a frame of `original.count` bytes from the parsed `layers` with TernWire's
 /// builders. Only payload bytes (data no codec interprets) are copied from the original.
 func rebuild(_ original: [UInt8], _ layers: FrameLayers) throws -> [UInt8] {
+    if layers.ipv6 != nil { return try rebuildIPv6(original, layers) }
     var out = [UInt8](repeating: 0, count: original.count)
     func copy(_ range: Range<Int>) { out.replaceSubrange(range, with: original[range]) }
 

@@ -20,15 +20,15 @@ import TernWire
 
     @Test func otherEtherTypesAreNamedNotParsed() throws {
         var bytes = try frame(protocol: .udp, payload: [])
-        bytes[12] = 0x86
-        bytes[13] = 0xDD
+        bytes[12] = 0x81
+        bytes[13] = 0x00
         let parsed = try ParsedFrame.parse(bytes)
         guard case .other(let type) = parsed.network else {
-            Issue.record("IPv6 read as \(parsed.network)")
+            Issue.record("a VLAN tag read as \(parsed.network)")
             return
         }
-        #expect(type == .ipv6)
-        #expect(parsed.description == "02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv6")
+        #expect(type == .vlan)
+        #expect(parsed.description == "02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype 802.1Q")
     }
 
     @Test func otherProtocolsKeepTheirPayloadLength() throws {

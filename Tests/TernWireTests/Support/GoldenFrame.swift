@@ -43,7 +43,11 @@ struct GoldenFrame: Sendable, CustomTestStringConvertible {
 
 /// The committed captures and tshark's reading of them (see Golden/README.md).
 enum GoldenCaptures {
-    static let names = ["kernel-veth", "scapy-tap"]
+    /// The IPv4 captures (ARP, IPv4, ICMP, UDP, TCP) and the IPv6 ones (IPv6, its extension
+    /// headers, ICMPv6 and Neighbor Discovery, UDP, TCP).
+    static let ipv4Names = ["kernel-veth", "scapy-tap"]
+    static let ipv6Names = ["kernel-veth6", "scapy-tap6"]
+    static let names = ipv4Names + ipv6Names
 
     struct Mismatch: Error, CustomStringConvertible {
         var description: String
@@ -52,6 +56,8 @@ enum GoldenCaptures {
     /// Every frame of every capture, in order. Empty if the files cannot be read; the test
     /// `goldenCapturesAreComplete` then fails and says why.
     static let all: [GoldenFrame] = (try? load()) ?? []
+    static let ipv4: [GoldenFrame] = all.filter { ipv4Names.contains($0.capture) }
+    static let ipv6: [GoldenFrame] = all.filter { ipv6Names.contains($0.capture) }
 
     static func load() throws -> [GoldenFrame] {
         var frames: [GoldenFrame] = []
