@@ -52,6 +52,10 @@ public struct InterfaceCounters: Sendable, Equatable {
     public var bytesReceived: UInt64 = 0
     public var framesSent: UInt64 = 0
     public var bytesSent: UInt64 = 0
+    /// Datagrams that arrived here for other hosts and were routed on.
+    public var datagramsForwardedIn: UInt64 = 0
+    /// Datagrams for other hosts routed out of this interface.
+    public var datagramsForwardedOut: UInt64 = 0
     public init() {}
 }
 

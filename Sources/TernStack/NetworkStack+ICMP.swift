@@ -103,11 +103,19 @@ extension NetworkStack {
         }
     }
 
-    /// A datagram we could not deliver ourselves (ARP failed): tell its transport as if an
-    /// ICMP host unreachable had come back.
+    /// A datagram we could not deliver (ARP failed): tell its transport as if an ICMP host
+    /// unreachable had come back, or, forwarded for another host, tell that host with one
+    /// (RFC 1812 §5.2.7.1).
     func reportUnreachable(datagram bytes: UnsafeRawBufferPointer) {
-        guard let packet = try? IPv4Header.parse(bytes), packet.payload.count >= 4,
-              packet.header.fragmentOffset == 0, isLocal(packet.header.source) else { return }
+        guard let packet = try? IPv4Header.parse(bytes) else { return }
+        guard isLocal(packet.header.source) else {
+            let datagram = ReceivedDatagram(header: packet.header, headerBytes: packet.headerBytes,
+                                            payload: packet.payload, isBroadcast: false, wasFragmented: false,
+                                            interface: 0)
+            sendICMPError(type: .destinationUnreachable, code: ICMPUnreachableCode.host.rawValue, about: datagram)
+            return
+        }
+        guard packet.payload.count >= 4, packet.header.fragmentOffset == 0 else { return }
         let sourcePort = packet.payload.loadUnaligned(fromByteOffset: 0, as: UInt16.self).bigEndian
         let destinationPort = packet.payload.loadUnaligned(fromByteOffset: 2, as: UInt16.self).bigEndian
         let remote = IPAddress.v4(packet.header.destination), local = IPAddress.v4(packet.header.source)

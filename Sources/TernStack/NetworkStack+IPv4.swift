@@ -46,7 +46,11 @@ extension NetworkStack {
         // Any of our addresses is ours on any link (the weak host model, as Linux).
         let ipBroadcast = destination.isLimitedBroadcast || isDirectedBroadcast(destination)
         guard isLocal(destination) || ipBroadcast else {
-            counters.drop(.ipNotForUs)
+            if forwarding {
+                forward(packet, linkBroadcast: linkBroadcast, from: interface)
+            } else {
+                counters.drop(.ipNotForUs)
+            }
             return
         }
         // RFC 1122 §3.2.1.3: a source that is a broadcast, multicast or our own address is bogus.

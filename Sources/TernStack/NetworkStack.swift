@@ -63,6 +63,8 @@ public final class NetworkStack {
     var nextIdentification: UInt16
     var udpSockets: [UInt16: UDPSocket] = [:]
     var tcp: TCPLayer!
+    /// Routes datagrams for other hosts (`StackConfiguration.forwarding`).
+    let forwarding: Bool
     /// The smallest MTU of all links: the MSS TCP announces fits every one of them.
     let smallestMTU: Int
     /// Whether any link takes TCP super-segments; TCP builds them only then.
@@ -109,6 +111,7 @@ public final class NetworkStack {
         if let gateway = configuration.gateway { try table.addDefault(via: gateway) }
         self.interfaces = interfaces
         self.routing = table
+        self.forwarding = configuration.forwarding
         self.smallestMTU = interfaces.map(\.mtu).min() ?? 1500
         self.anyLinkSegments = interfaces.contains { $0.capabilities.segmentationOffload }
         self.random = SeededRandom(seed: configuration.randomSeed)

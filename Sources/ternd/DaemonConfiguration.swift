@@ -11,6 +11,8 @@ struct DaemonConfiguration {
     let routes: [(destination: IPv4Subnet, nextHop: IPv4Address)]
     /// `--route CIDR dev LINK`: straight onto a named link.
     let deviceRoutes: [(destination: IPv4Subnet, link: String)]
+    /// `--forward`: route datagrams between the links.
+    let forward: Bool
     let www: String
     let httpPort: UInt16
     let timePort: UInt16
@@ -77,6 +79,7 @@ struct DaemonConfiguration {
     init(_ options: TerndOptions) throws(UsageError) {
         let links = try DaemonConfiguration.parseLinks(options)
         self.links = links
+        forward = options.forward
         let subnets = links.map(\.address)
         let firstAddress = options.link.isEmpty ? "--address \(links[0].address)" : "any --link"
 
@@ -195,6 +198,7 @@ struct DaemonConfiguration {
         var configuration = StackConfiguration(interfaces: interfaces, gateway: gateway, staticRoutes: routes,
                                                randomSeed: randomSeed)
         configuration.deviceRoutes = deviceRoutes.map { ($0.destination, $0.link) }
+        configuration.forwarding = forward
 
         configuration.ipv4.reassemblyMemory = reassemblyMemory
         configuration.ipv4.maximumReassemblies = maxReassemblies

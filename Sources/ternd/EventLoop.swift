@@ -255,7 +255,7 @@ final class EventLoop {
             let prefix = links.count > 1 ? "\(link.name) " : ""
             if links.count > 1 {
                 let c = stack.interfaces[index].counters
-                lines.append("\(prefix)frames in \(c.framesReceived) out \(c.framesSent)")
+                lines.append("\(prefix)frames in \(c.framesReceived) out \(c.framesSent), forwarded in \(c.datagramsForwardedIn) out \(c.datagramsForwardedOut)")
             }
             let failures = transmitters[index].failures
             if failures > 0 { lines.append("\(prefix)frames the device refused: \(failures)") }

@@ -116,6 +116,7 @@ enum Ternd {
             "\(config.address) MAC \(config.mac) on \(link.description), MTU \(link.device.mtu)"
         }.joined(separator: " | ")
         if let gateway = configuration.gateway { ready += ", gateway \(gateway)" }
+        if configuration.forward { ready += ", forwarding" }
         ready += "; services: \(services.summary)"
         Output.line(ready, to: 1)
 
