@@ -106,6 +106,11 @@ enum Ternd {
                 logger.warning("address conflict: \(mac) also answers for \(address)")
             case .resolutionFailed(let address):
                 logger.warning("no ARP answer from \(address); datagrams waiting for it were dropped")
+            case .duplicateIPv6Address(let address, let mac):
+                let who = mac.map { "\($0) uses it" } ?? "another node is claiming it"
+                logger.warning("duplicate IPv6 address \(address): \(who); the address is not used")
+            case .neighborUnreachable(let address):
+                logger.warning("no neighbour discovery answer from \(address); packets waiting for it were dropped")
             }
         }
         let services = try ServiceSet(configuration: configuration, stack: stack, webRoot: webRoot, logger: logger)
