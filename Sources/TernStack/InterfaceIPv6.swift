@@ -111,3 +111,23 @@ struct InterfaceIPv6 {
         return earliest
     }
 }
+
+extension Interface {
+    /// The link-local address taken from the MAC (modified EUI-64).
+    public var ipv6LinkLocalAddress: IPv6Address { ipv6.linkLocal }
+
+    /// Every IPv6 address of the link (the link-local one first) and its DAD state.
+    public var ipv6AddressStates: [(address: IPv6Subnet, state: IPv6AddressState)] {
+        ipv6.addresses.map { ($0.subnet, $0.state) }
+    }
+
+    /// The neighbour cache's state for `address`, if it has an entry.
+    public func neighborState(of address: IPv6Address) -> NeighborState? {
+        ipv6.neighbors.state(of: address)
+    }
+
+    /// The MAC the neighbour cache holds for `address`, if any.
+    public func neighborMAC(of address: IPv6Address) -> MACAddress? {
+        ipv6.neighbors.entries[address]?.mac
+    }
+}

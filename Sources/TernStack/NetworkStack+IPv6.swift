@@ -67,9 +67,17 @@ extension NetworkStack {
             return
         case .discardAndReport(let code, let pointer):
             counters.drop(.ipv6HeaderRefused)
-            let received = ReceivedIPv6(header: header, packet: whole, upperLayer: .noNextHeader, upperLayerOffset: 0,
-                                        payload: UnsafeRawBufferPointer(start: nil, count: 0), isMulticast: isMulticast,
-                                        linkSource: linkSource, wasFragmented: false, interface: interface.index)
+            // The upper layer, where the structure shows it, so an ICMPv6 error behind a bad
+            // header is still never answered with an error.
+            var received = ReceivedIPv6(header: header, packet: whole, upperLayer: .noNextHeader, upperLayerOffset: 0,
+                                        payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                                        isMulticast: isMulticast || linkMulticast, linkSource: linkSource,
+                                        wasFragmented: false, interface: interface.index)
+            if let structure = try? packet.headerStructure(), structure.upperLayerOffset <= packet.payload.count {
+                received.upperLayer = structure.upperLayer
+                received.upperLayerOffset = IPv6Header.size + structure.upperLayerOffset
+                received.payload = packet.payload.view(structure.upperLayerOffset..<packet.payload.count)
+            }
             sendICMPv6Error(.parameterProblem(code, pointer: UInt32(pointer)), about: received,
                             evenToMulticast: code == .unrecognizedOption)
             return

@@ -2,7 +2,8 @@ import TernWire
 
 extension NetworkStack {
     /// A fragment for us (RFC 8200 §4.5): added to its packet, which is judged and
-    /// delivered again once whole.
+    /// delivered again once whole. The header walk has checked the fragment's length
+    /// (a multiple of 8 unless last, within 65,535 bytes).
     func handleIPv6Fragment(_ packet: IPv6Packet, chain: IPv6HeaderChain, linkSource: MACAddress, isMulticast: Bool,
                             on interface: Interface) {
         counters.count(.fragmentsReceived)
@@ -12,17 +13,6 @@ extension NetworkStack {
         let namingField = position == 0 ? 6 : IPv6Header.size + chain.headers[position - 1].offset
         let whole = UnsafeRawBufferPointer(start: packet.headerBytes.baseAddress,
                                            count: IPv6Header.size + packet.payload.count)
-        let dataLength = packet.payload.count - headerOffset - IPv6FragmentHeader.size
-        if fragment.moreFragments && (dataLength <= 0 || dataLength % 8 != 0) {
-            // Every fragment but the last holds a multiple of 8 bytes; the answer points at
-            // the payload length (§4.5).
-            counters.drop(.ipv6HeaderRefused)
-            let received = ReceivedIPv6(header: packet.header, packet: whole, upperLayer: .fragment, upperLayerOffset: 0,
-                                        payload: UnsafeRawBufferPointer(start: nil, count: 0), isMulticast: isMulticast,
-                                        linkSource: linkSource, wasFragmented: false, interface: interface.index)
-            sendICMPv6Error(.parameterProblem(.erroneousHeaderField, pointer: 4), about: received)
-            return
-        }
         let outcome = ipv6Reassembler.add(whole, header: packet.header, fragment: fragment,
                                           fragmentHeaderOffset: IPv6Header.size + headerOffset,
                                           namingField: namingField, now: now)

@@ -117,8 +117,11 @@ enum Ternd {
         stack.start(now: Instant(nanoseconds: MonotonicClock.nanoseconds()))
 
         // One link: "ADDRESS MAC … on DEVICE, MTU n"; several: the same for each, joined by " | ".
-        var ready = "ternd ready: " + zip(configuration.links, links).map { config, link in
-            "\(config.address) MAC \(config.mac) on \(link.description), MTU \(link.device.mtu)"
+        var ready = "ternd ready: " + zip(zip(configuration.links, links), stack.interfaces).map { pair, interface in
+            let (config, link) = pair
+            let ipv6 = (config.ipv6Addresses.map(\.description) + ["\(interface.ipv6LinkLocalAddress)"])
+                .map { " \($0)" }.joined()
+            return "\(config.address)\(ipv6) MAC \(config.mac) on \(link.description), MTU \(link.device.mtu)"
         }.joined(separator: " | ")
         if let gateway = configuration.gateway { ready += ", gateway \(gateway)" }
         if configuration.forward { ready += ", forwarding" }
