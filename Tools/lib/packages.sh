@@ -15,7 +15,7 @@ TERN_TEST_PACKAGES=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tsha
 # The container test: a Docker engine of its own and the stand-in base images it makes.
 TERN_CONTAINER_PACKAGES=(docker.io debootstrap tmux curl iproute2)
 # The side-by-side benchmark (Tools/bench).
-TERN_BENCH_PACKAGES=(liblwip-dev nginx-light wrk apache2-utils curl iproute2 iputils-ping ethtool procps
+TERN_BENCH_PACKAGES=(liblwip-dev nginx-light wrk apache2-utils nghttp2-client curl iproute2 iputils-ping ethtool procps
     gcc make pkg-config python3)
 
 # packages_missing NAME...: prints those of the packages that are not installed.
