@@ -30,5 +30,9 @@ public struct IPv6Configuration: Sendable {
     public var maximumReassemblies = 64
     /// How long the fragments of an incomplete packet are kept (RFC 8200 §4.5 says 60 s).
     public var reassemblyTimeout: Duration = .seconds(60)
+    /// How long a path MTU learnt from a packet too big holds (RFC 8201 §5.3 suggests 10 min).
+    public var pathMTULifetime: Duration = .seconds(600)
+    /// Destinations whose path MTU is remembered.
+    public var maximumPathMTUEntries = 1024
     public init() {}
 }

@@ -24,7 +24,7 @@ extension NetworkStack {
             sendEchoReply(to: received, request: message)
         case .destinationUnreachable, .packetTooBig, .timeExceeded, .parameterProblem:
             counters.count(.icmpErrorsReceived)
-            handleICMPv6Error(message)
+            handleICMPv6Error(message, on: interfaces[received.interface])
         default:
             counters.drop(.icmpUnhandled)
         }
@@ -57,9 +57,16 @@ extension NetworkStack {
         counters.count(.echoRepliesSent)
     }
 
-    /// An error about something we sent: a connected UDP socket hears that its peer's port
-    /// or address is unreachable.
-    private func handleICMPv6Error(_ message: ICMPv6Message) {
+    /// An error about something we sent: a packet too big lowers the path MTU to its
+    /// destination; a connected UDP socket hears that its peer's port or address is
+    /// unreachable.
+    private func handleICMPv6Error(_ message: ICMPv6Message, on interface: Interface) {
+        if message.header.type == .packetTooBig {
+            // Only about a packet of ours, so nobody lowers the MTU towards third parties.
+            guard let quoted = message.quotedPacket, isLocalIPv6(quoted.header.source, on: interface) else { return }
+            ipv6PathMTU.learn(message.header.mtu, for: quoted.header.destination, now: now)
+            return
+        }
         guard message.header.type == .destinationUnreachable, let quoted = message.quotedPacket,
               let chain = try? quoted.headerChain(), chain.upperLayer == .udp,
               chain.upperLayerOffset + UDPHeader.size <= quoted.leadingPayload.count else { return }

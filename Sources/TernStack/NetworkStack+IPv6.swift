@@ -184,10 +184,6 @@ extension NetworkStack {
             counters.drop(.ipNoRoute)
             return .failed(.networkUnreachable)
         }
-        guard total <= link.mtu else {
-            counters.drop(.ipTooBig)
-            return .failed(.messageTooLong)
-        }
         let datagram = txBuffer.view(EthernetHeader.size..<EthernetHeader.size + total)
         fill(datagram.view(IPv6Header.size..<total),
              InternetChecksum.pseudoHeader(source: from, destination: destination, nextHeader: proto,
@@ -241,9 +237,19 @@ extension NetworkStack {
         }
     }
 
-    /// Puts the Ethernet header on the packet in `txBuffer` and transmits it.
+    /// Puts the Ethernet header on the packet in `txBuffer` and transmits it, in fragments
+    /// when it exceeds the path MTU.
     func emitIPv6(length: Int, to mac: MACAddress, on link: Interface) {
         let ethernet = EthernetHeader(destination: mac, source: link.mac, etherType: .ipv6)
+        if length > IPv6Header.minimumMTU {
+            let start = EthernetHeader.size + 24
+            let destination = IPv6Address(bytes: UnsafeRawBufferPointer(txBuffer.view(start..<start + 16)))
+            let mtu = destination.map { ipv6PathMTU.mtu(to: $0, linkMTU: link.mtu, now: now) } ?? link.mtu
+            if length > mtu {
+                fragmentIPv6(length: length, ethernet: ethernet, mtu: mtu, on: link)
+                return
+            }
+        }
         _ = try? ethernet.write(to: txBuffer)
         transmitFrame(txBuffer, length: EthernetHeader.size + length, on: link)
     }

@@ -68,6 +68,8 @@ public final class NetworkStack {
     var ipv6Reassembler: IPv6Reassembler
     var icmpErrorLimiter: TokenBucket
     var nextIdentification: UInt16
+    var nextIPv6Identification: UInt32
+    var ipv6PathMTU: IPv6PathMTUCache
     var udpSockets: [UInt16: UDPSocket] = [:]
     var tcp: TCPLayer!
     /// Routes datagrams for other hosts (`StackConfiguration.forwarding`).
@@ -129,6 +131,9 @@ public final class NetworkStack {
         self.icmpErrorLimiter = TokenBucket(rate: configuration.icmp.errorsPerSecond,
                                             burst: configuration.icmp.errorBurst, now: now)
         self.nextIdentification = UInt16(truncatingIfNeeded: random.next())
+        self.nextIPv6Identification = UInt32(truncatingIfNeeded: random.next())
+        self.ipv6PathMTU = IPv6PathMTUCache(lifetime: configuration.ipv6.pathMTULifetime,
+                                            capacity: configuration.ipv6.maximumPathMTUEntries)
         let largestMTU = interfaces.map(\.mtu).max() ?? 1500
         self.txBuffer = .allocate(byteCount: EthernetHeader.size + NetworkStack.maximumDatagram + 64, alignment: 16)
         self.fragmentBuffer = .allocate(byteCount: EthernetHeader.size + max(largestMTU, 65535) + 64, alignment: 16)
