@@ -137,11 +137,14 @@ extension NetworkStack {
             counters.drop(error == .truncated ? .udpTruncated : .udpBadLength)
             return
         }
-        guard udp.isChecksumValid(source: datagram.header.source, destination: datagram.header.destination) else {
+        var sum = datagram.pseudoHeader(.udp, length: udp.bytes.count)
+        sum.add(udp.bytes)
+        let unchecked = udp.header.checksum == 0 && datagram.allowsZeroChecksum
+        guard unchecked || sum.value == 0 else {
             counters.drop(.udpBadChecksum)
             return
         }
-        let source = IPAddress.v4(datagram.header.source), sourcePort = udp.header.sourcePort
+        let source = datagram.source, sourcePort = udp.header.sourcePort
         guard let socket = udpSockets[udp.header.destinationPort] else {
             counters.drop(.udpNoListener)
             sendICMPError(type: .destinationUnreachable, code: ICMPUnreachableCode.port.rawValue, about: datagram)
@@ -152,7 +155,7 @@ extension NetworkStack {
             return
         }
         counters.count(.udpDatagramsDelivered)
-        socket.replySource = datagram.isBroadcast ? nil : .v4(datagram.header.destination)
+        socket.replySource = datagram.isBroadcast ? nil : datagram.destination
         socket.delegate?.udpSocket(socket, didReceive: udp.payload, from: source, port: sourcePort)
         socket.replySource = nil
     }
