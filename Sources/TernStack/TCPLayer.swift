@@ -420,6 +420,26 @@ final class TCPLayer {
         terminate(connection, error: nil, notify: true, finalState: .timeWait)
     }
 
+    /// The stack is going away: every connection ends as closed (with `.closed`; unread
+    /// bytes stay readable) and every listener stops, so sockets the application still
+    /// holds answer as closed sockets do, which never touch the layer, instead of reaching
+    /// into freed tables.
+    func detachAll() {
+        for connection in connections.values where connection.state != .closed {
+            connection.state = .closed
+            connection.error = .closed
+            connection.releaseEverything(keepingReceived: true)
+        }
+        connections.removeAll()
+        lastConnection = nil
+        for listener in listeners.values { listener.detach() }
+        listeners.removeAll()
+        timers = Heap()
+        eventQueue.removeAll()
+        listenerQueue.removeAll()
+        outputQueue.removeAll()
+    }
+
     func closeListener(_ listener: TCPListener) {
         if listeners[listener.port] === listener { listeners[listener.port] = nil }
     }

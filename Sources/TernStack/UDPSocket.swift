@@ -25,7 +25,8 @@ public final class UDPSocket {
     /// The last ICMP error for a connected socket, cleared when read.
     public private(set) var pendingError: SocketError?
 
-    /// Unowned without reference counting: the stack outlives every socket.
+    /// Unowned without reference counting (no count traffic per datagram). Safe: the
+    /// stack closes its sockets as it goes (`detach`), and a closed socket never uses it.
     unowned(unsafe) let stack: NetworkStack
     private(set) var isOpen = true
     /// While a datagram is being delivered, the (unicast) address it was sent to: a reply
@@ -77,6 +78,11 @@ public final class UDPSocket {
         guard isOpen else { return }
         isOpen = false
         stack.unbindUDP(self)
+    }
+
+    /// The stack is going away: the socket is closed, and its calls answer `.closed`.
+    func detach() {
+        isOpen = false
     }
 
     func deliverError(_ error: SocketError) {
