@@ -70,7 +70,7 @@ public struct StackConfiguration: Sendable {
     }
 }
 
-/// ARP cache and resolution limits.
+/// ARP cache and resolution limits, for each interface's cache.
 public struct ARPConfiguration: Sendable {
     /// How long a learned entry is trusted before it is re-resolved.
     public var entryLifetime: Duration = .seconds(60)
