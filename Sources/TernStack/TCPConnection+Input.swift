@@ -12,6 +12,7 @@ extension TCPConnection {
         irs = segment.sequence
         receiveNext = irs + 1
         advertisedEdge = receiveNext
+        lastACKSent = receiveNext
         let options = segment.options
         peerMSS = max(64, Int(options.maximumSegmentSize ?? 536))
         if let shift = options.windowScale {
@@ -75,7 +76,19 @@ extension TCPConnection {
             return
         default:
             synchronizedSegmentArrives(segment)
+            if ackBeforeNextSegment { acknowledgeAtOnce() }
         }
+    }
+
+    /// Sends the ACK owed now, inside the batch of segments being processed, as a separate
+    /// segment or on data going out anyway. A sender that learns of a loss or of progress
+    /// only once per batch (tens of segments on a fast link) gets too few duplicate ACKs
+    /// to recover quickly, and its ACK clock stalls.
+    private func acknowledgeAtOnce() {
+        ackBeforeNextSegment = false
+        guard ackNow else { return }
+        output()
+        layer.scheduleTimer(self)
     }
 
     /// SYN-SENT (RFC 9293 §3.10.7.3).
@@ -184,8 +197,13 @@ extension TCPConnection {
         }
         guard acknowledgmentArrives(segment) else { return }
 
-        // RFC 7323 §4.3: remember the timestamp of a segment at the left edge of the window.
-        if timestampsEnabled, let ts = segment.options.timestamps, segment.sequence <= receiveNext {
+        // RFC 7323 §4.3: remember the timestamp of a segment that starts at or below the
+        // last acknowledgment sent. So a delayed ACK echoes the earliest segment it covers,
+        // a duplicate ACK for out-of-order data echoes the segment that last advanced the
+        // window, and the ACK for a hole filled echoes the segment that filled it: each
+        // measures the round trip the sender needs to know about. PAWS (above) already
+        // refused a timestamp older than the one held.
+        if timestampsEnabled, let ts = segment.options.timestamps, segment.sequence <= lastACKSent {
             timestampRecent = ts.value
         }
         guard acceptability == .accept else {
@@ -503,8 +521,10 @@ extension TCPConnection {
         if sequence < receiveNext {
             let skip = receiveNext - sequence
             guard skip < payload.count else {
+                // All of it arrived before: the sender may be missing our ACK (RFC 5681 §4.2).
                 layer.drop(.tcpDuplicate)
                 ackNow = true
+                ackBeforeNextSegment = true
                 layer.needsOutput(self)
                 return
             }
@@ -516,6 +536,7 @@ extension TCPConnection {
         guard room > 0 else {
             layer.drop(.tcpOutOfWindow)
             ackNow = true
+            ackBeforeNextSegment = true
             layer.needsOutput(self)
             return
         }
@@ -536,21 +557,23 @@ extension TCPConnection {
             // RFC 5681 §4.2: ACK at once when a hole fills, else at least every second segment.
             if fillsHole || unacknowledgedSegments >= 2 {
                 ackNow = true
+                ackBeforeNextSegment = true
             } else {
                 armDelayedACK()
             }
             post(.readable)
             if let fin = pendingFIN, fin == receiveNext { acceptFIN() }
         } else {
+            // A duplicate ACK (with SACK) for every out-of-order segment, at once, tells the
+            // sender about the hole (RFC 5681 §4.2), even for one we cannot keep.
+            ackNow = true
+            ackBeforeNextSegment = true
             guard outOfOrder.insert(start: sequence, end: sequence + length) else {
                 layer.drop(.tcpOutOfOrderFull)
-                ackNow = true
                 layer.needsOutput(self)
                 return
             }
             receiveBuffer.write(accepted, at: offset)
-            // A duplicate ACK (with SACK) at once tells the sender about the hole.
-            ackNow = true
         }
         noteWindowUse(dataEnd: sequence + length)
         layer.needsOutput(self)

@@ -320,6 +320,7 @@ extension TCPConnection {
     private func acknowledgmentSent(edge: SequenceNumber) {
         ackNow = false
         unacknowledgedSegments = 0
+        lastACKSent = receiveNext
         delayedACKDeadline = nil
         if edge > advertisedEdge { advertisedEdge = edge }
         lastSendTime = layer.now
