@@ -544,6 +544,7 @@ extension TCPConnection {
         let accepted = payload.view(0..<length)
         bufferReleaseDeadline = nil
         if offset == 0 {
+            let before = receiveNext
             receiveBuffer.write(accepted, at: 0)
             receiveBuffer.commit(length)
             receiveNext = receiveNext + length
@@ -552,6 +553,7 @@ extension TCPConnection {
                 receiveBuffer.commit(reach - receiveNext)
                 receiveNext = reach
             }
+            layer.count(.tcpDataBytesReceived, UInt64(receiveNext - before))
             // A super-segment from a link with offloads counts as the segments it carries.
             unacknowledgedSegments += max(1, length / max(1, layer.ourMSS))
             // RFC 5681 §4.2: ACK at once when a hole fills, else at least every second segment.
@@ -564,20 +566,42 @@ extension TCPConnection {
             post(.readable)
             if let fin = pendingFIN, fin == receiveNext { acceptFIN() }
         } else {
-            // A duplicate ACK (with SACK) for every out-of-order segment, at once, tells the
-            // sender about the hole (RFC 5681 §4.2), even for one we cannot keep.
+            // A duplicate ACK (with SACK) for an out-of-order segment tells the sender about
+            // the hole (RFC 5681 §4.2), even for one we cannot keep.
             ackNow = true
-            ackBeforeNextSegment = true
+            let rangesBefore = outOfOrder.ranges.count
             guard outOfOrder.insert(start: sequence, end: sequence + length) else {
                 layer.drop(.tcpOutOfOrderFull)
+                ackBeforeNextSegment = true
                 layer.needsOutput(self)
                 return
             }
             receiveBuffer.write(accepted, at: offset)
+            if outOfOrder.ranges.count > rangesBefore || !mayCompressDuplicateACK() {
+                ackBeforeNextSegment = true
+            } else {
+                compressedACKs += 1
+            }
         }
         noteWindowUse(dataEnd: sequence + length)
         layer.needsOutput(self)
     }
+
+    /// Whether the duplicate ACK for a segment that only extended a SACKed range may wait
+    /// for the end of the batch of segments being processed, as Linux's receiver compresses
+    /// them (`tcp_comp_sack_nr`): once three duplicates have gone out for this hole — the
+    /// sender has all it needs to start recovery — and fewer than `maximumCompressedACKs`
+    /// are waiting. A segment that opens a new range, fills a hole or comes in order is
+    /// still acknowledged at once. Without this, a sender recovering a loss in a window of
+    /// hundreds of segments gets an ACK, and works through its SACK scoreboard, for every
+    /// one of them.
+    private func mayCompressDuplicateACK() -> Bool {
+        sackEnabled && lastACKSent == receiveNext && acksAtLastNumber >= 4
+            && compressedACKs < Self.maximumCompressedACKs
+    }
+
+    /// Duplicate ACKs merged into one at most (Linux's `tcp_comp_sack_nr` default).
+    static let maximumCompressedACKs = 44
 
     /// Data after `closeDiscardingInput()`: in-order bytes are acknowledged as if read and
     /// dropped; later ones are dropped unacknowledged (the peer sends them again once the
@@ -585,6 +609,7 @@ extension TCPConnection {
     private func discardData(_ segment: IncomingSegment) {
         let end = segment.sequence + segment.payload.count
         if segment.sequence <= receiveNext && end > receiveNext {
+            layer.count(.tcpDataBytesReceived, UInt64(end - receiveNext))
             receiveNext = end
             if let fin = pendingFIN, fin == receiveNext { acceptFIN() }
         } else if segment.sequence > receiveNext {

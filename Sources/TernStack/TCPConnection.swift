@@ -181,8 +181,12 @@ public final class TCPConnection {
     var unacknowledgedSegments = 0
     /// The ACK owed for the segment being processed must go before the next segment is
     /// looked at, not after the whole batch: the second full-sized segment, an out-of-order
-    /// or duplicate one, a hole filled (RFC 5681 §4.2).
+    /// or duplicate one (but see `mayCompressDuplicateACK`), a hole filled (RFC 5681 §4.2).
     var ackBeforeNextSegment = false
+    /// ACKs sent in a row with the same acknowledgment number (the first and its duplicates).
+    var acksAtLastNumber = 0
+    /// Duplicate ACKs left for the end of the batch since the last ACK went out.
+    var compressedACKs = 0
 
     // MARK: Application side
     var pendingEvents: Events = []
