@@ -26,12 +26,8 @@ if [ "$(id -u)" -ne 0 ]; then
     echo "bench-http.sh: needs root (network namespaces, TAP and veth devices)" >&2
     exit 1
 fi
-for tool in ip ab h2load nginx ethtool; do
-    command -v "$tool" >/dev/null || {
-        echo "bench-http.sh: $tool is missing (apt-get install apache2-utils nghttp2-client nginx-light ethtool)" >&2
-        exit 1
-    }
-done
+source "$root/Tools/lib/packages.sh"
+packages_ensure bench-http.sh "${TERN_BUILD_PACKAGES[@]}" "${TERN_BENCH_PACKAGES[@]}"
 if [ ! -x "$ternd" ]; then
     (cd "$root" && swift build -c release --static-swift-stdlib --product ternd >/dev/null)
 fi

@@ -99,7 +99,7 @@ final class UDPEchoApplication: UDPSocketDelegate {
         socket.delegate = self
     }
 
-    func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPv4Address, port: UInt16) {
+    func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPAddress, port: UInt16) {
         try? socket.send(payload, to: address, port: port)
     }
 }

@@ -41,7 +41,7 @@ enum FrameRecord {
             var target: TCPConnection?
             if hasPorts && flags & patchPorts != 0 && flags & relativeSequence != 0 {
                 target = world.connection(Int(FrameBuilding.get16(frame, at: transport + 2)))
-                if let target { peer = (target.remoteAddress, StackCast.mac(for: target.remoteAddress)) }
+                if let target, let remote = target.remoteAddress.ipv4 { peer = (remote, StackCast.mac(for: remote)) }
             }
             if flags & patchAddresses != 0 {
                 FrameBuilding.put(peer.ip, into: &frame, at: ip + 12)

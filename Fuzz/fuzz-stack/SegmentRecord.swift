@@ -32,8 +32,9 @@ enum SegmentRecord {
         var peer = StackCast.peers[Int(target & 3)].ip
         var localPort = StackCast.localPorts[Int(target >> 2) & 3]
         var peerPort = StackCast.peerPort(Int(target >> 4))
-        if target & 0x80 != 0, let connection = world.connection(Int(target & 0x7F)) {
-            peer = connection.remoteAddress
+        if target & 0x80 != 0, let connection = world.connection(Int(target & 0x7F)),
+           let remote = connection.remoteAddress.ipv4 {
+            peer = remote
             localPort = connection.localPort
             peerPort = connection.remotePort
         }

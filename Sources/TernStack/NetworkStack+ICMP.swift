@@ -37,8 +37,9 @@ extension NetworkStack {
     /// The reply carries the request's identifier, sequence number and data unchanged.
     private func sendEchoReply(to datagram: ReceivedDatagram, request: ICMPMessage) {
         let length = request.bytes.count
-        let outcome = sendIPv4(to: datagram.header.source, protocol: .icmp, payloadLength: length,
-                               typeOfService: datagram.header.typeOfService) { buffer in
+        // The reply comes from the address the request was sent to.
+        let outcome = sendIPv4(from: datagram.header.destination, to: datagram.header.source, protocol: .icmp,
+                               payloadLength: length, typeOfService: datagram.header.typeOfService) { buffer, _ in
             buffer.copyMemory(from: request.bytes)
             var reply = request.header
             reply.type = .echoReply
@@ -57,7 +58,7 @@ extension NetworkStack {
         if header.fragmentOffset != 0 { return }
         let source = header.source
         if source.isUnspecified || source.isLimitedBroadcast || source.isMulticast
-            || subnet.isDirectedBroadcast(source) || source.isLoopback { return }
+            || isDirectedBroadcast(source) || source.isLoopback { return }
         if header.protocol == .icmp {
             // An ICMP message we cannot read, or an error, gets no error back.
             guard datagram.payload.count >= 1 else { return }
@@ -71,7 +72,10 @@ extension NetworkStack {
         let quoted = min(datagram.payload.count, NetworkStack.icmpErrorQuoteLimit - headerLength)
         guard quoted >= 0 else { return }
         let length = ICMPHeader.size + headerLength + quoted
-        let outcome = sendIPv4(to: source, protocol: .icmp, payloadLength: length) { buffer in
+        // From the address the datagram was sent to when it is ours (a port unreachable),
+        // else from the interface the error leaves by (a router's time exceeded).
+        let from: IPv4Address? = isLocal(header.destination) ? header.destination : nil
+        let outcome = sendIPv4(from: from, to: source, protocol: .icmp, payloadLength: length) { buffer, _ in
             buffer.view(ICMPHeader.size..<ICMPHeader.size + headerLength).copyMemory(from: datagram.headerBytes)
             buffer.view(ICMPHeader.size + headerLength..<length).copyMemory(from: datagram.payload.view(0..<quoted))
             _ = try? ICMPHeader(type: type, code: code, restOfHeader: restOfHeader).write(to: buffer)
@@ -82,37 +86,45 @@ extension NetworkStack {
 
     /// Passes an ICMP error to the transport that sent the quoted datagram.
     private func handleICMPError(_ message: ICMPMessage) {
-        guard let quoted = message.quotedDatagram, quoted.header.source == address,
+        guard let quoted = message.quotedDatagram, isLocal(quoted.header.source),
               quoted.leadingPayload.count >= 4 else { return }
         let error = NetworkStack.socketError(for: message.header)
         let sourcePort = quoted.leadingPayload.loadUnaligned(fromByteOffset: 0, as: UInt16.self).bigEndian
         let destinationPort = quoted.leadingPayload.loadUnaligned(fromByteOffset: 2, as: UInt16.self).bigEndian
-        let remote = quoted.header.destination
+        let remote = IPAddress.v4(quoted.header.destination), local = IPAddress.v4(quoted.header.source)
         switch quoted.header.protocol {
         case .udp:
             udpError(error, localPort: sourcePort, remote: remote, remotePort: destinationPort)
         case .tcp:
-            tcpICMPError(error, message: message.header, localPort: sourcePort, remote: remote,
+            tcpICMPError(error, message: message.header, local: local, localPort: sourcePort, remote: remote,
                          remotePort: destinationPort, quotedPayload: quoted.leadingPayload)
         default:
             break
         }
     }
 
-    /// A datagram we could not deliver ourselves (ARP failed): tell its transport as if an
-    /// ICMP host unreachable had come back.
+    /// A datagram we could not deliver (ARP failed): tell its transport as if an ICMP host
+    /// unreachable had come back, or, forwarded for another host, tell that host with one
+    /// (RFC 1812 §5.2.7.1).
     func reportUnreachable(datagram bytes: UnsafeRawBufferPointer) {
-        guard let packet = try? IPv4Header.parse(bytes), packet.payload.count >= 4,
-              packet.header.fragmentOffset == 0 else { return }
+        guard let packet = try? IPv4Header.parse(bytes) else { return }
+        guard isLocal(packet.header.source) else {
+            let datagram = ReceivedDatagram(header: packet.header, headerBytes: packet.headerBytes,
+                                            payload: packet.payload, isBroadcast: false, wasFragmented: false,
+                                            interface: 0)
+            sendICMPError(type: .destinationUnreachable, code: ICMPUnreachableCode.host.rawValue, about: datagram)
+            return
+        }
+        guard packet.payload.count >= 4, packet.header.fragmentOffset == 0 else { return }
         let sourcePort = packet.payload.loadUnaligned(fromByteOffset: 0, as: UInt16.self).bigEndian
         let destinationPort = packet.payload.loadUnaligned(fromByteOffset: 2, as: UInt16.self).bigEndian
-        let remote = packet.header.destination
+        let remote = IPAddress.v4(packet.header.destination), local = IPAddress.v4(packet.header.source)
         switch packet.header.protocol {
         case .udp:
             udpError(.hostUnreachable, localPort: sourcePort, remote: remote, remotePort: destinationPort)
         case .tcp:
             let unreachable = ICMPHeader(type: .destinationUnreachable, code: ICMPUnreachableCode.host.rawValue)
-            tcpICMPError(.hostUnreachable, message: unreachable, localPort: sourcePort, remote: remote,
+            tcpICMPError(.hostUnreachable, message: unreachable, local: local, localPort: sourcePort, remote: remote,
                          remotePort: destinationPort, quotedPayload: packet.payload)
         default:
             break

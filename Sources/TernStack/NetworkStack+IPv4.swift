@@ -10,6 +10,8 @@ struct ReceivedDatagram {
     var isBroadcast: Bool
     /// Reassembled from fragments.
     var wasFragmented: Bool
+    /// The index of the interface it arrived on.
+    var interface: Int
 }
 
 /// How an attempt to send a datagram ended.
@@ -23,7 +25,7 @@ enum SendOutcome {
 extension NetworkStack {
     // MARK: - Input
 
-    func handleIPv4(_ bytes: UnsafeRawBufferPointer, linkBroadcast: Bool) {
+    func handleIPv4(_ bytes: UnsafeRawBufferPointer, linkBroadcast: Bool, on interface: Interface) {
         let packet: IPv4Packet
         do {
             packet = try IPv4Header.parse(bytes)
@@ -41,15 +43,20 @@ extension NetworkStack {
         }
         let header = packet.header
         let destination = header.destination
-        let ipBroadcast = destination.isLimitedBroadcast || subnet.isDirectedBroadcast(destination)
-        guard destination == address || ipBroadcast else {
-            counters.drop(.ipNotForUs)
+        // Any of our addresses is ours on any link (the weak host model, as Linux).
+        let ipBroadcast = destination.isLimitedBroadcast || isDirectedBroadcast(destination)
+        guard isLocal(destination) || ipBroadcast else {
+            if forwarding {
+                forward(packet, linkBroadcast: linkBroadcast, from: interface)
+            } else {
+                counters.drop(.ipNotForUs)
+            }
             return
         }
         // RFC 1122 §3.2.1.3: a source that is a broadcast, multicast or our own address is bogus.
         let source = header.source
-        guard !source.isLimitedBroadcast, !source.isMulticast, !subnet.isDirectedBroadcast(source),
-              source != address else {
+        guard !source.isLimitedBroadcast, !source.isMulticast, !isDirectedBroadcast(source),
+              !isLocal(source) else {
             counters.drop(.ipBadSource)
             return
         }
@@ -70,14 +77,16 @@ extension NetworkStack {
                 datagram.headerBytes.withUnsafeBytes { headerBytes in
                     datagram.payload.withUnsafeBytes { payload in
                         deliver(ReceivedDatagram(header: datagram.header, headerBytes: headerBytes, payload: payload,
-                                                 isBroadcast: ipBroadcast || linkBroadcast, wasFragmented: true))
+                                                 isBroadcast: ipBroadcast || linkBroadcast, wasFragmented: true,
+                                                 interface: interface.index))
                     }
                 }
             }
             return
         }
         deliver(ReceivedDatagram(header: header, headerBytes: packet.headerBytes, payload: packet.payload,
-                                 isBroadcast: ipBroadcast || linkBroadcast, wasFragmented: false))
+                                 isBroadcast: ipBroadcast || linkBroadcast, wasFragmented: false,
+                                 interface: interface.index))
     }
 
     private func deliver(_ datagram: ReceivedDatagram) {
@@ -106,7 +115,7 @@ extension NetworkStack {
                 let headerBytes = bytes.view(0..<original.header.headerLength)
                 let datagram = ReceivedDatagram(header: original.header, headerBytes: headerBytes,
                                                 payload: original.leadingPayload, isBroadcast: false,
-                                                wasFragmented: true)
+                                                wasFragmented: true, interface: 0)
                 sendICMPError(type: .timeExceeded, code: ICMPTimeExceededCode.reassemblyTimeExceeded.rawValue,
                               about: datagram)
             }
@@ -115,62 +124,117 @@ extension NetworkStack {
 
     // MARK: - Output
 
-    /// Builds a datagram from our address to `destination` and sends it: routed, resolved
-    /// with ARP (queued while resolving), fragmented when larger than the MTU (unless
-    /// `dontFragment`). `fill` writes exactly `payloadLength` bytes of payload into the
-    /// buffer it is given; it runs once, before anything is sent.
+    /// Builds a datagram from `source` (nil: the address of the interface the route picks)
+    /// to `destination` and sends it: routed, resolved with ARP (queued while resolving),
+    /// fragmented when larger than the MTU (unless `dontFragment`). `fill` writes exactly
+    /// `payloadLength` bytes of transport header and payload into the buffer it is given,
+    /// with the checksum accumulator primed with the pseudo-header for those bytes; it runs
+    /// once, before anything is sent. Transports never see how an address is packed.
+    ///
+    /// `offload` is work left to the link, with offsets counted from the start of the
+    /// transport header; a super-segment may exceed the MTU. A link that cannot take it
+    /// gets the work done here in software.
     @discardableResult @inline(__always)
-    /// `offload` (links with offloads only) is the work left to the link, with offsets
-    /// relative to the start of the Ethernet frame; a super-segment may exceed the MTU.
-    func sendIPv4(to destination: IPv4Address, protocol proto: IPProtocol, payloadLength: Int,
-                  typeOfService: UInt8 = 0, dontFragment: Bool = false, offload: VirtioNetHeader? = nil,
-                  fill: (UnsafeMutableRawBufferPointer) -> Void) -> SendOutcome {
+    func sendIP(from source: IPAddress? = nil, to destination: IPAddress, protocol proto: IPProtocol,
+                payloadLength: Int, typeOfService: UInt8 = 0, dontFragment: Bool = false,
+                offload: FrameOffload? = nil,
+                fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
+        guard case .v4(let destination4) = destination else {
+            counters.drop(.ipNoRoute)
+            return .failed(.networkUnreachable)
+        }
+        var source4: IPv4Address?
+        if let source {
+            guard case .v4(let local) = source, isLocal(local) else { return .failed(.invalidArgument) }
+            source4 = local
+        }
+        return sendIPv4(from: source4, to: destination4, protocol: proto, payloadLength: payloadLength,
+                        typeOfService: typeOfService, dontFragment: dontFragment, offload: offload, fill: fill)
+    }
+
+    /// `sendIP` for IPv4 addresses.
+    @discardableResult @inline(__always)
+    func sendIPv4(from source: IPv4Address? = nil, to destination: IPv4Address, protocol proto: IPProtocol,
+                  payloadLength: Int, typeOfService: UInt8 = 0, dontFragment: Bool = false,
+                  offload: FrameOffload? = nil,
+                  fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
         let total = IPv4Header.minimumSize + payloadLength
         guard total <= NetworkStack.maximumDatagram else {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
-        if dontFragment && total > configuration.mtu && !(offload?.isSegmentation ?? false) {
+        guard let (interface, linkDestination, nextHop) = resolveRoute(to: destination, from: source) else {
+            counters.drop(.ipNoRoute)
+            return .failed(.networkUnreachable)
+        }
+        let segments = offload?.isSegmentation ?? false
+        if dontFragment && total > interface.mtu && !segments {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
+        let from = source ?? interface.address
         let datagram = txBuffer.view(EthernetHeader.size..<EthernetHeader.size + total)
-        fill(datagram.view(IPv4Header.minimumSize..<total))
+        fill(datagram.view(IPv4Header.minimumSize..<total),
+             InternetChecksum.pseudoHeader(source: from, destination: destination, protocol: proto,
+                                           length: payloadLength))
         let header = IPv4Header(typeOfService: typeOfService, totalLength: UInt16(total),
                                 identification: nextIdentification,
                                 flags: dontFragment ? .dontFragment : [], timeToLive: configuration.ipv4.defaultTTL,
-                                protocol: proto, source: address, destination: destination)
+                                protocol: proto, source: from, destination: destination)
         nextIdentification &+= 1
         do { try header.write(to: datagram) } catch { return .failed(.invalidArgument) }
-        return routeAndSend(datagramLength: total, to: destination, offload: offload)
+        var frameOffload = offload
+        if var work = offload {
+            let shift = EthernetHeader.size + IPv4Header.minimumSize
+            work.checksumStart += shift
+            if work.isSegmentation { work.headerLength += shift }
+            frameOffload = work
+        }
+        return send(datagramLength: total, on: interface, to: linkDestination, nextHop: nextHop,
+                     offload: frameOffload)
     }
 
-    /// Resolves the next hop for the datagram in `txBuffer` and sends or queues it.
-    private func routeAndSend(datagramLength: Int, to destination: IPv4Address,
-                              offload: VirtioNetHeader?) -> SendOutcome {
-        let linkDestination: MACAddress
-        if destination.isLimitedBroadcast || subnet.isDirectedBroadcast(destination) {
-            linkDestination = .broadcast
-        } else {
-            guard let nextHop = routing.nextHop(for: destination) else {
-                counters.drop(.ipNoRoute)
-                return .failed(.networkUnreachable)
-            }
-            let (known, needsRequest) = arp.lookup(nextHop, now: now)
-            if needsRequest, let stale = known { sendARPRequest(for: nextHop, knownMAC: stale) }
-            guard let resolved = known else {
-                return enqueueForResolution(datagramLength: datagramLength, nextHop: nextHop, offload: offload)
-            }
-            linkDestination = resolved
+    /// The interface, link destination (nil: resolve `nextHop` with ARP) and next hop for
+    /// a datagram to `destination`; nil when there is no route. A broadcast goes out of the
+    /// link it belongs to (the limited broadcast out of the source's link, else the first).
+    @inline(__always)
+    func resolveRoute(to destination: IPv4Address, from source: IPv4Address?)
+        -> (Interface, MACAddress?, IPv4Address)? {
+        if destination.isLimitedBroadcast {
+            let link = source.flatMap { s in interfaces.first { $0.address == s } } ?? interfaces[0]
+            return (link, .broadcast, destination)
         }
-        emitDatagram(length: datagramLength, to: linkDestination, offload: offload)
+        guard let route = routing.lookup(destination) else { return nil }
+        let interface = interfaces[route.interface]
+        if route.gateway == nil && interface.subnet.isDirectedBroadcast(destination) {
+            return (interface, .broadcast, destination)
+        }
+        return (interface, nil, route.nextHop(for: destination))
+    }
+
+    /// Sends the datagram in `txBuffer` out of `interface`: to `linkDestination` when
+    /// known, else to `nextHop`'s MAC (resolving it with ARP, queued meanwhile).
+    @inline(__always)
+    func send(datagramLength: Int, on interface: Interface, to linkDestination: MACAddress?,
+              nextHop: IPv4Address, offload: FrameOffload?) -> SendOutcome {
+        if let linkDestination {
+            emitDatagram(length: datagramLength, to: linkDestination, offload: offload, on: interface)
+            return .sent
+        }
+        let (known, needsRequest) = interface.arp.lookup(nextHop, now: now)
+        if needsRequest, let stale = known { sendARPRequest(for: nextHop, knownMAC: stale, on: interface) }
+        guard let resolved = known else {
+            return enqueueForResolution(datagramLength: datagramLength, nextHop: nextHop, offload: offload,
+                                        on: interface)
+        }
+        emitDatagram(length: datagramLength, to: resolved, offload: offload, on: interface)
         return .sent
     }
 
     /// Keeps the datagram in `txBuffer` until ARP answers for `nextHop`. Work left to the
     /// link is done now, so what waits is plain datagrams.
     private func enqueueForResolution(datagramLength: Int, nextHop: IPv4Address,
-                                      offload: VirtioNetHeader?) -> SendOutcome {
+                                      offload: FrameOffload?, on interface: Interface) -> SendOutcome {
         var pieces: [[UInt8]] = []
         let frame = txBuffer.view(0..<EthernetHeader.size + datagramLength)
         if let offload {
@@ -182,8 +246,8 @@ extension NetworkStack {
         }
         var outcome = SendOutcome.queued
         for piece in pieces {
-            let (sendRequest, queued) = arp.enqueue(piece, for: nextHop, now: now)
-            if sendRequest { sendARPRequest(for: nextHop) }
+            let (sendRequest, queued) = interface.arp.enqueue(piece, for: nextHop, now: now)
+            if sendRequest { sendARPRequest(for: nextHop, on: interface) }
             if !queued {
                 counters.drop(.arpQueueFull)
                 outcome = .failed(.hostUnreachable)
@@ -193,30 +257,48 @@ extension NetworkStack {
     }
 
     /// Sends a datagram that waited for ARP, now that its next hop is known.
-    func sendQueued(_ datagram: [UInt8], to linkDestination: MACAddress) {
+    func sendQueued(_ datagram: [UInt8], to linkDestination: MACAddress, on interface: Interface) {
         let length = datagram.count
         guard length <= NetworkStack.maximumDatagram else { return }
         datagram.withUnsafeBytes { bytes in
             txBuffer.view(EthernetHeader.size..<EthernetHeader.size + length).copyMemory(from: bytes)
         }
-        emitDatagram(length: length, to: linkDestination)
+        emitDatagram(length: length, to: linkDestination, on: interface)
     }
 
-    /// Puts the Ethernet header on the datagram in `txBuffer` and transmits it, in
-    /// fragments when it exceeds the MTU.
-    private func emitDatagram(length: Int, to linkDestination: MACAddress, offload: VirtioNetHeader? = nil) {
-        let ethernet = EthernetHeader(destination: linkDestination, source: mac, etherType: .ipv4)
-        if length <= configuration.mtu || offload?.isSegmentation == true {
+    /// Puts the Ethernet header on the datagram in `txBuffer` and transmits it out of
+    /// `interface`: whole, as a super-segment the link cuts (or cut here when the link
+    /// cannot), or in fragments when it exceeds the MTU.
+    private func emitDatagram(length: Int, to linkDestination: MACAddress, offload: FrameOffload? = nil,
+                              on interface: Interface) {
+        let ethernet = EthernetHeader(destination: linkDestination, source: interface.mac, etherType: .ipv4)
+        if let offload, offload.isSegmentation {
             _ = try? ethernet.write(to: txBuffer)
-            transmitFrame(txBuffer, length: EthernetHeader.size + length, offload: offload)
+            let frameLength = EthernetHeader.size + length
+            if interface.capabilities.segmentationOffload && length <= interface.capabilities.maximumSegmentationSize {
+                transmitFrame(txBuffer, length: frameLength, offload: offload, on: interface)
+            } else {
+                let frame = UnsafeRawBufferPointer(txBuffer.view(0..<frameLength))
+                SoftwareOffload.wireFrames(of: frame, offload, scratch: fragmentBuffer) { piece in
+                    // Each piece is built at the start of the scratch buffer (or, unparsable,
+                    // is the frame itself): pass the whole buffer, so padding has room.
+                    let buffer = piece.baseAddress == UnsafeRawPointer(fragmentBuffer.baseAddress) ? fragmentBuffer : txBuffer
+                    transmitFrame(buffer, length: piece.count, on: interface)
+                }
+            }
             return
         }
-        fragment(length: length, ethernet: ethernet)
+        if length <= interface.mtu {
+            _ = try? ethernet.write(to: txBuffer)
+            transmitFrame(txBuffer, length: EthernetHeader.size + length, offload: offload, on: interface)
+            return
+        }
+        fragment(length: length, ethernet: ethernet, on: interface)
     }
 
     /// Cuts the datagram in `txBuffer` into fragments of at most the MTU (RFC 791 §3.2).
     /// Options are not copied into later fragments; our own datagrams carry none.
-    private func fragment(length: Int, ethernet: EthernetHeader) {
+    private func fragment(length: Int, ethernet: EthernetHeader, on interface: Interface) {
         let datagram = UnsafeRawBufferPointer(txBuffer.view(EthernetHeader.size..<EthernetHeader.size + length))
         guard let packet = try? IPv4Header.parse(datagram) else { return }
         if packet.header.flags.contains(.dontFragment) {
@@ -224,7 +306,7 @@ extension NetworkStack {
             return
         }
         let headerLength = packet.header.headerLength
-        let chunk = (configuration.mtu - headerLength) & ~7
+        let chunk = (interface.mtu - headerLength) & ~7
         guard chunk >= 8 else {
             counters.drop(.ipTooBig)
             return
@@ -249,7 +331,7 @@ extension NetworkStack {
                 return
             }
             counters.count(.fragmentsSent)
-            transmitFrame(frame, length: EthernetHeader.size + headerLength + size)
+            transmitFrame(frame, length: EthernetHeader.size + headerLength + size, on: interface)
             offset += size
         }
     }

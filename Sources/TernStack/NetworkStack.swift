@@ -7,14 +7,14 @@ public protocol FrameTransmitter: AnyObject {
     func transmit(_ frame: UnsafeRawBufferPointer)
 
     /// Sends a frame that still needs the work `offload` describes (a checksum to finish,
-    /// a TCP super-segment to cut). Only called when `StackConfiguration.linkOffloads` is
-    /// on. The bytes may be changed and are only valid during the call.
-    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader)
+    /// a TCP super-segment to cut). Only called for an interface whose capabilities include
+    /// segmentation offload. The bytes may be changed and are only valid during the call.
+    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: FrameOffload)
 }
 
 extension FrameTransmitter {
     /// Does the offload work in software and sends the resulting frames.
-    public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) {
+    public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: FrameOffload) {
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
         defer { scratch.deallocate() }
         SoftwareOffload.wireFrames(of: UnsafeRawBufferPointer(frame), offload, scratch: scratch) { transmit($0) }
@@ -30,44 +30,50 @@ public enum StackEvent: Sendable, Equatable {
     case resolutionFailed(IPv4Address)
 }
 
-/// The protocol engine: one virtual IPv4 host on one Ethernet link.
+/// The protocol engine: one virtual IPv4 host (or router) on one or more Ethernet links.
 ///
 /// A pure state machine in the style of smoltcp. The caller feeds it received frames and
-/// the current time (`receive(frame:now:)`), lets it run its timers and socket work
-/// (`poll(now:)`), and sleeps until `nextDeadline`. Frames to send come out through the
-/// `FrameTransmitter`. No syscalls, no clocks, no global state: the same inputs always
-/// give the same outputs, so every behaviour can be tested with a simulated link and a
-/// virtual clock.
+/// the current time (`receive(frame:on:now:)`), lets it run its timers and socket work
+/// (`poll(now:)`), and sleeps until `nextDeadline`. Frames to send come out through each
+/// interface's `FrameTransmitter`. No syscalls, no clocks, no global state: the same inputs
+/// always give the same outputs, so every behaviour can be tested with simulated links and
+/// a virtual clock.
 public final class NetworkStack {
     public let configuration: StackConfiguration
-    /// Our MAC address.
-    public let mac: MACAddress
-    /// Our IPv4 address.
-    public let address: IPv4Address
-    /// The connected subnet.
-    public let subnet: IPv4Subnet
+    /// The links, in configuration order; `receive(frame:on:now:)` takes an index into it.
+    public let interfaces: [Interface]
+    /// The routing table: every interface's connected subnet, static routes, the default.
     public let routing: RoutingTable
     public internal(set) var counters = StackCounters()
     /// Receives events worth logging (address conflicts, resolution failures).
     public var eventHandler: ((StackEvent) -> Void)?
 
-    let transmitter: any FrameTransmitter
+    /// The primary interface's MAC address.
+    public var mac: MACAddress { interfaces[0].mac }
+    /// The primary interface's IPv4 address.
+    public var address: IPv4Address { interfaces[0].address }
+    /// The primary interface's connected subnet.
+    public var subnet: IPv4Subnet { interfaces[0].subnet }
+
     var random: SeededRandom
     /// The time of the call being processed.
     var now: Instant
-    var arp: ARPCache
     var reassembler: IPv4Reassembler
     var icmpErrorLimiter: TokenBucket
     var nextIdentification: UInt16
     var udpSockets: [UInt16: UDPSocket] = [:]
     var tcp: TCPLayer!
-    /// Conflict warnings are rate limited: one per address per this interval.
-    var lastConflictReport: Instant?
+    /// Routes datagrams for other hosts (`StackConfiguration.forwarding`).
+    let forwarding: Bool
+    /// The smallest MTU of all links: the MSS TCP announces fits every one of them.
+    let smallestMTU: Int
+    /// Whether any link takes TCP super-segments; TCP builds them only then.
+    let anyLinkSegments: Bool
 
     /// Room for an Ethernet header and the largest IPv4 datagram; every frame we originate
-    /// is built here (datagrams above the MTU are fragmented out of it).
+    /// or forward is built here (datagrams above the MTU are fragmented out of it).
     let txBuffer: UnsafeMutableRawBufferPointer
-    /// Where fragments are cut out of `txBuffer`.
+    /// Where fragments and software-segmented frames are cut out of `txBuffer`.
     let fragmentBuffer: UnsafeMutableRawBufferPointer
     /// ARP messages, built apart so they can go out while a datagram waits in `txBuffer`.
     let controlBuffer: UnsafeMutableRawBufferPointer
@@ -76,29 +82,47 @@ public final class NetworkStack {
     static let minimumFrame = 60
     static let maximumDatagram = 65535
 
-    /// Creates the engine. Throws when a route's next hop is not on the connected subnet.
-    public init(configuration: StackConfiguration, transmitter: any FrameTransmitter,
+    /// Creates a host on one link. Throws when a route cannot be installed.
+    public convenience init(configuration: StackConfiguration, transmitter: any FrameTransmitter,
+                            now: Instant) throws(RoutingTable.RouteError) {
+        try self.init(configuration: configuration, transmitters: [transmitter], now: now)
+    }
+
+    /// Creates the engine with one transmitter per configured interface, in the same order.
+    /// Throws when a route's next hop is not on a connected subnet or names an unknown link.
+    public init(configuration: StackConfiguration, transmitters: [any FrameTransmitter],
                 now: Instant) throws(RoutingTable.RouteError) {
+        precondition(transmitters.count == configuration.interfaces.count, "one transmitter per interface")
         self.configuration = configuration
-        self.mac = configuration.mac
-        self.address = configuration.address.address
-        self.subnet = configuration.address
+        var interfaces: [Interface] = []
         var table = RoutingTable()
-        table.addConnected(configuration.address)
+        for (index, link) in configuration.interfaces.enumerated() {
+            interfaces.append(Interface(index: index, configuration: link, arp: configuration.arp,
+                                        transmitter: transmitters[index]))
+            table.addConnected(link.address, interface: index)
+        }
         for route in configuration.staticRoutes { try table.add(route.destination, via: route.nextHop) }
+        for route in configuration.deviceRoutes {
+            guard let index = interfaces.firstIndex(where: { $0.name == route.interface }) else {
+                throw .unknownInterface(route.interface)
+            }
+            table.add(route.destination, interface: index)
+        }
         if let gateway = configuration.gateway { try table.addDefault(via: gateway) }
+        self.interfaces = interfaces
         self.routing = table
-        self.transmitter = transmitter
+        self.forwarding = configuration.forwarding
+        self.smallestMTU = interfaces.map(\.mtu).min() ?? 1500
+        self.anyLinkSegments = interfaces.contains { $0.capabilities.segmentationOffload }
         self.random = SeededRandom(seed: configuration.randomSeed)
         self.now = now
-        self.arp = ARPCache(configuration: configuration.arp)
         self.reassembler = IPv4Reassembler(configuration: configuration.ipv4)
         self.icmpErrorLimiter = TokenBucket(rate: configuration.icmp.errorsPerSecond,
                                             burst: configuration.icmp.errorBurst, now: now)
         self.nextIdentification = UInt16(truncatingIfNeeded: random.next())
-        let mtu = max(68, configuration.mtu)
+        let largestMTU = interfaces.map(\.mtu).max() ?? 1500
         self.txBuffer = .allocate(byteCount: EthernetHeader.size + NetworkStack.maximumDatagram + 64, alignment: 16)
-        self.fragmentBuffer = .allocate(byteCount: EthernetHeader.size + mtu + 64, alignment: 16)
+        self.fragmentBuffer = .allocate(byteCount: EthernetHeader.size + max(largestMTU, 65535) + 64, alignment: 16)
         self.controlBuffer = .allocate(byteCount: 128, alignment: 16)
         self.tcp = TCPLayer(stack: self, configuration: configuration.tcp)
     }
@@ -109,22 +133,34 @@ public final class NetworkStack {
         controlBuffer.deallocate()
     }
 
-    /// Announces the host on the link: an ARP probe for our own address (a reply from
+    /// Announces the host on every link: an ARP probe for our own address (a reply from
     /// anyone else is a conflict, RFC 5227) and a gratuitous ARP so neighbours learn us.
     public func start(now: Instant) {
         self.now = now
-        sendARPProbe()
-        sendGratuitousARP()
+        for interface in interfaces {
+            sendARPProbe(on: interface)
+            sendGratuitousARP(on: interface)
+        }
     }
 
     // MARK: - Input
 
-    /// Processes one received frame. Replies the frame calls for at the ARP, ICMP and UDP
-    /// layers go out at once; TCP work is gathered and done in `poll(now:)`.
+    /// Processes one frame received on the primary interface.
     public func receive(frame: UnsafeRawBufferPointer, now: Instant) {
+        receive(frame: frame, on: 0, now: now)
+    }
+
+    /// Processes one frame received on interface `index`. Replies the frame calls for at
+    /// the ARP, ICMP and UDP layers, and forwarded datagrams, go out at once; TCP work is
+    /// gathered and done in `poll(now:)`.
+    public func receive(frame: UnsafeRawBufferPointer, on index: Int, now: Instant) {
         self.now = now
+        guard interfaces.indices.contains(index) else { return }
+        let interface = interfaces[index]
         counters.count(.framesReceived)
         counters.count(.bytesReceived, UInt64(frame.count))
+        interface.counters.framesReceived &+= 1
+        interface.counters.bytesReceived &+= UInt64(frame.count)
         let ethernet: EthernetFrame
         do {
             ethernet = try EthernetHeader.parse(frame)
@@ -133,18 +169,35 @@ public final class NetworkStack {
             return
         }
         let destination = ethernet.header.destination
-        guard destination == mac || destination.isBroadcast else {
+        guard destination == interface.mac || destination.isBroadcast else {
             counters.drop(.frameNotForUs)
             return
         }
         switch ethernet.header.etherType {
         case .ipv4:
-            handleIPv4(ethernet.payload, linkBroadcast: destination.isBroadcast)
+            handleIPv4(ethernet.payload, linkBroadcast: destination.isBroadcast, on: interface)
         case .arp:
-            handleARP(ethernet.payload, from: ethernet.header.source)
+            handleARP(ethernet.payload, from: ethernet.header.source, on: interface)
         default:
             counters.drop(.frameUnknownEtherType)
         }
+    }
+
+    /// The interface named `name`, if the host has one.
+    public func interface(named name: String) -> Interface? {
+        interfaces.first { $0.name == name }
+    }
+
+    /// Whether `address` is one of the host's own addresses.
+    @inline(__always)
+    func isLocal(_ address: IPv4Address) -> Bool {
+        for interface in interfaces where interface.address == address { return true }
+        return false
+    }
+
+    /// Whether `address` is a directed broadcast of any of our subnets.
+    func isDirectedBroadcast(_ address: IPv4Address) -> Bool {
+        interfaces.contains { $0.subnet.isDirectedBroadcast(address) }
     }
 
     /// Lets go of memory the tables kept from their busiest moment (TCP connection, TIME-WAIT
@@ -159,7 +212,9 @@ public final class NetworkStack {
     /// `nextDeadline` passes.
     public func poll(now: Instant) {
         self.now = now
-        if let due = arp.nextDeadline, due <= now { runARPTimers() }
+        for interface in interfaces {
+            if let due = interface.arp.nextDeadline, due <= now { runARPTimers(on: interface) }
+        }
         if !reassembler.isEmpty, let due = reassembler.nextDeadline, due <= now { runReassemblyTimers() }
         tcp.poll()
     }
@@ -176,15 +231,17 @@ public final class NetworkStack {
     /// When `poll(now:)` next needs to run, if nothing arrives before; nil when nothing is
     /// pending. Work queued by a socket call since the last poll makes this `now`.
     public var nextDeadline: Instant? {
-        let reassembly = reassembler.isEmpty ? nil : reassembler.nextDeadline
-        return Instant.earliest(tcp.nextDeadline, Instant.earliest(arp.nextDeadline, reassembly))
+        var earliest = reassembler.isEmpty ? nil : reassembler.nextDeadline
+        for interface in interfaces { earliest = Instant.earliest(earliest, interface.arp.nextDeadline) }
+        return Instant.earliest(tcp.nextDeadline, earliest)
     }
 
     // MARK: - Output helpers
 
-    /// Hands a finished frame to the link, zero-padding it to the Ethernet minimum, with
-    /// the offload work it still needs, if any.
-    func transmitFrame(_ buffer: UnsafeMutableRawBufferPointer, length: Int, offload: VirtioNetHeader? = nil) {
+    /// Hands a finished frame to `interface`'s link, zero-padding it to the Ethernet
+    /// minimum, with the offload work it still needs, if any.
+    func transmitFrame(_ buffer: UnsafeMutableRawBufferPointer, length: Int, offload: FrameOffload? = nil,
+                       on interface: Interface) {
         var length = length
         if length < NetworkStack.minimumFrame {
             buffer.view(length..<NetworkStack.minimumFrame).initializeMemory(as: UInt8.self, repeating: 0)
@@ -192,10 +249,12 @@ public final class NetworkStack {
         }
         counters.count(.framesSent)
         counters.count(.bytesSent, UInt64(length))
+        interface.counters.framesSent &+= 1
+        interface.counters.bytesSent &+= UInt64(length)
         if let offload {
-            transmitter.transmit(buffer.view(0..<length), offload: offload)
+            interface.transmitter.transmit(buffer.view(0..<length), offload: offload)
         } else {
-            transmitter.transmit(UnsafeRawBufferPointer(buffer.view(0..<length)))
+            interface.transmitter.transmit(UnsafeRawBufferPointer(buffer.view(0..<length)))
         }
     }
 

@@ -2,36 +2,65 @@ import TernWire
 
 /// Everything the engine needs to know about its host: addresses, routes and limits.
 public struct StackConfiguration: Sendable {
-    /// The virtual host's MAC address.
-    public var mac: MACAddress
-    /// The host's address and the connected subnet, e.g. 10.0.0.2/24.
-    public var address: IPv4Subnet
-    /// The default route's next hop, inside the connected subnet.
+    /// The host's links, at least one; the first is the primary one, whose address the
+    /// single-link accessors below read and write.
+    public var interfaces: [InterfaceConfiguration]
+    /// The default route's next hop, inside a connected subnet.
     public var gateway: IPv4Address?
-    /// Extra static routes: destination subnet and next hop (inside the connected subnet).
+    /// Extra static routes: destination subnet and next hop (inside a connected subnet,
+    /// which picks the interface).
     public var staticRoutes: [(destination: IPv4Subnet, nextHop: IPv4Address)]
-    /// Link MTU: the largest IPv4 datagram sent in one frame.
-    public var mtu: Int
+    /// Routes straight onto a link by name: the destination's hosts answer ARP there.
+    public var deviceRoutes: [(destination: IPv4Subnet, interface: String)] = []
+    /// Routes datagrams for other hosts between the links (a router), as RFC 1812 asks;
+    /// off, such datagrams are dropped as a host must (RFC 1122 §3.3.4.2).
+    public var forwarding = false
     /// Seeds every random choice the engine makes.
     public var randomSeed: UInt64
-    /// The link finishes TCP checksums and cuts TCP super-segments of up to 64 KiB into
-    /// MSS-sized frames (a TAP with offloads): the stack then sends fewer, larger frames.
-    public var linkOffloads = false
 
     public var arp = ARPConfiguration()
     public var ipv4 = IPv4Configuration()
     public var icmp = ICMPConfiguration()
     public var tcp = TCPConfiguration()
 
+    /// A host on one link named `eth0`.
     public init(mac: MACAddress, address: IPv4Subnet, gateway: IPv4Address? = nil,
                 staticRoutes: [(destination: IPv4Subnet, nextHop: IPv4Address)] = [],
                 mtu: Int = 1500, randomSeed: UInt64) {
-        self.mac = mac
-        self.address = address
+        self.init(interfaces: [InterfaceConfiguration(name: "eth0", mac: mac, address: address, mtu: mtu)],
+                  gateway: gateway, staticRoutes: staticRoutes, randomSeed: randomSeed)
+    }
+
+    /// A host on the links `interfaces` (at least one).
+    public init(interfaces: [InterfaceConfiguration], gateway: IPv4Address? = nil,
+                staticRoutes: [(destination: IPv4Subnet, nextHop: IPv4Address)] = [], randomSeed: UInt64) {
+        precondition(!interfaces.isEmpty, "a host needs at least one interface")
+        self.interfaces = interfaces
         self.gateway = gateway
         self.staticRoutes = staticRoutes
-        self.mtu = mtu
         self.randomSeed = randomSeed
+    }
+
+    /// The primary interface's MAC address.
+    public var mac: MACAddress {
+        get { interfaces[0].mac }
+        set { interfaces[0].mac = newValue }
+    }
+    /// The primary interface's address and connected subnet, e.g. 10.0.0.2/24.
+    public var address: IPv4Subnet {
+        get { interfaces[0].address }
+        set { interfaces[0].address = newValue }
+    }
+    /// The primary interface's MTU: the largest IPv4 datagram sent in one frame.
+    public var mtu: Int {
+        get { interfaces[0].mtu }
+        set { interfaces[0].mtu = newValue }
+    }
+    /// The primary link finishes TCP checksums and cuts TCP super-segments of up to 64 KiB
+    /// into MSS-sized frames (a TAP with offloads): the stack then sends fewer, larger frames.
+    public var linkOffloads: Bool {
+        get { interfaces[0].capabilities.segmentationOffload }
+        set { interfaces[0].capabilities = newValue ? .tapOffloads : .none }
     }
 
     /// The locally administered MAC derived from an IPv4 address: 02:00:a:b:c:d. Stable

@@ -24,6 +24,12 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case ipUnknownProtocol
     case ipNoRoute
     case ipTooBig
+    // Forwarding (RFC 1812)
+    case forwardTTLExceeded
+    case forwardFragmentationNeeded
+    case forwardLinkBroadcast
+    case forwardBadSource
+    case forwardBadDestination
     case reassemblyTimeout
     case reassemblyOverlap
     case reassemblyNoMemory
@@ -78,6 +84,11 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .ipUnknownProtocol: "IPv4 protocol not supported"
         case .ipNoRoute: "no route to destination"
         case .ipTooBig: "datagram too big to send"
+        case .forwardTTLExceeded: "not forwarded: TTL exceeded"
+        case .forwardFragmentationNeeded: "not forwarded: larger than the next link's MTU with DF set"
+        case .forwardLinkBroadcast: "not forwarded: arrived in a link-layer broadcast"
+        case .forwardBadSource: "not forwarded: source 0/8, 127/8, broadcast or multicast"
+        case .forwardBadDestination: "not forwarded: destination 0/8, 127/8, multicast or reserved"
         case .reassemblyTimeout: "reassembly timed out"
         case .reassemblyOverlap: "overlapping fragments"
         case .reassemblyNoMemory: "reassembly memory exhausted"
@@ -124,6 +135,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case datagramsReassembled
     case datagramsFragmented
     case fragmentsSent
+    case datagramsForwarded
     case echoRepliesSent
     case icmpErrorsSent
     case icmpErrorsReceived
@@ -157,6 +169,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .datagramsReassembled: "datagrams reassembled"
         case .datagramsFragmented: "datagrams fragmented"
         case .fragmentsSent: "fragments sent"
+        case .datagramsForwarded: "datagrams forwarded"
         case .echoRepliesSent: "echo replies sent"
         case .icmpErrorsSent: "ICMP errors sent"
         case .icmpErrorsReceived: "ICMP errors received"

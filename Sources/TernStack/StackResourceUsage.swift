@@ -77,11 +77,13 @@ extension NetworkStack {
         tcp.addResourceUsage(to: &usage)
         usage.reassemblyDatagrams = reassembler.datagramCount
         usage.reassemblyBytes = reassembler.memoryUsed
-        usage.arpEntries = arp.entries.count
-        for entry in arp.entries.values where !entry.queue.isEmpty {
-            usage.arpQueuedDatagrams += entry.queue.count
-            usage.arpLargestQueue = max(usage.arpLargestQueue, entry.queue.count)
-            for datagram in entry.queue { usage.arpQueuedBytes += datagram.count }
+        for interface in interfaces {
+            usage.arpEntries += interface.arp.entries.count
+            for entry in interface.arp.entries.values where !entry.queue.isEmpty {
+                usage.arpQueuedDatagrams += entry.queue.count
+                usage.arpLargestQueue = max(usage.arpLargestQueue, entry.queue.count)
+                for datagram in entry.queue { usage.arpQueuedBytes += datagram.count }
+            }
         }
         usage.udpSockets = udpSockets.count
         return usage

@@ -173,7 +173,7 @@ extension TCPConnection {
         let isRetransmission = sequence < sendMax
         let (window, edge) = windowToAdvertise()
         let outcome = layer.emitSegment(
-            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sequence,
+            from: localAddress, to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sequence,
             acknowledgment: receiveNext, flags: flags, window: window,
             options: segmentOptions(payloadLength: min(length, payloadLimit)),
             payloadLength: length, segmentSize: payloadLimit) { payload in
@@ -242,7 +242,7 @@ extension TCPConnection {
         let window = UInt16(clamping: receiveBuffer.freeSpace)
         let isRetransmission = sendMax > iss
         let outcome = layer.emitSegment(
-            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: iss,
+            from: localAddress, to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: iss,
             acknowledgment: isAck ? receiveNext : SequenceNumber(0), flags: isAck ? [.syn, .ack] : .syn,
             window: window, options: options, payloadLength: 0) { _ in }
         sendNext = iss + 1
@@ -264,7 +264,7 @@ extension TCPConnection {
     func sendACK() {
         let (window, edge) = windowToAdvertise()
         let outcome = layer.emitSegment(
-            to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sendMax,
+            from: localAddress, to: remoteAddress, sourcePort: localPort, destinationPort: remotePort, sequence: sendMax,
             acknowledgment: receiveNext, flags: .ack, window: window, options: segmentOptions(),
             payloadLength: 0) { _ in }
         if case .failed = outcome { return }
@@ -275,7 +275,7 @@ extension TCPConnection {
     /// answer with its current window (as Linux probes; no data byte is committed).
     func sendWindowProbe() {
         let (window, _) = windowToAdvertise()
-        layer.emitSegment(to: remoteAddress, sourcePort: localPort, destinationPort: remotePort,
+        layer.emitSegment(from: localAddress, to: remoteAddress, sourcePort: localPort, destinationPort: remotePort,
                           sequence: sendUnacknowledged - 1, acknowledgment: receiveNext, flags: .ack,
                           window: window, options: segmentOptions(), payloadLength: 0) { _ in }
     }

@@ -57,7 +57,10 @@ public final class TCPConnection {
     }
 
     public let localPort: UInt16
-    public let remoteAddress: IPv4Address
+    public let remoteAddress: IPAddress
+    /// The host's address the connection uses: the one the peer connected to, or the
+    /// address of the interface the route to the peer leaves by.
+    public let localAddress: IPAddress
     public let remotePort: UInt16
     let key: ConnectionKey
     /// Unowned without reference counting: the layer (and its stack) outlive every socket.
@@ -200,14 +203,16 @@ public final class TCPConnection {
     /// The application found the send buffer full; tell it when space frees up.
     var wantsWritable = false
 
-    init(layer: TCPLayer, localPort: UInt16, remoteAddress: IPv4Address, remotePort: UInt16,
+    init(layer: TCPLayer, localAddress: IPAddress, localPort: UInt16, remoteAddress: IPAddress, remotePort: UInt16,
          iss: SequenceNumber, timestampOffset: UInt32, state: TCPState) {
         let configuration = layer.configuration
         self.layer = layer
         self.localPort = localPort
         self.remoteAddress = remoteAddress
+        self.localAddress = localAddress
         self.remotePort = remotePort
-        self.key = ConnectionKey(remote: remoteAddress, remotePort: remotePort, localPort: localPort)
+        self.key = ConnectionKey(local: localAddress, localPort: localPort, remote: remoteAddress,
+                                 remotePort: remotePort)
         self.state = state
         self.iss = iss
         self.sendUnacknowledged = iss

@@ -6,7 +6,9 @@ struct IncomingSegment {
     var header: TCPHeader
     var options: TCPOptions
     var payload: UnsafeRawBufferPointer
-    var source: IPv4Address
+    var source: IPAddress
+    /// The address it was sent to: ours.
+    var destination: IPAddress
 
     var sequence: SequenceNumber { header.sequenceNumber }
     var acknowledgment: SequenceNumber { header.acknowledgmentNumber }
@@ -46,14 +48,16 @@ final class TCPLayer {
     var outputQueue: [TCPConnection] = []
     /// Key of the keyed hash behind initial sequence numbers and timestamp offsets.
     private let secret: (UInt64, UInt64)
-    /// The MSS we announce: the MTU less minimal IPv4 and TCP headers.
+    /// The MSS we announce: the smallest link MTU less minimal IPv4 and TCP headers, so it
+    /// suits whichever link a connection uses.
     let ourMSS: Int
     /// Bytes by which live connections' receive buffers have grown beyond their initial size
     /// (bound: `TCPConfiguration.receiveBufferGrowthLimit`).
     var receiveBufferGrowth = 0
     /// The window scale we offer: enough for the largest receive buffer (RFC 7323 §2.3).
     let ourWindowScale: UInt8
-    /// The link finishes checksums and cuts super-segments (`StackConfiguration.linkOffloads`).
+    /// Some link finishes checksums and cuts super-segments: worth building them (the IP
+    /// layer cuts them itself for a link that cannot).
     let linkOffloads: Bool
     /// Largest TCP payload sent at once to a link with offloads: what fits in one IPv4
     /// datagram beside the largest headers.
@@ -70,7 +74,7 @@ final class TCPLayer {
     /// When the pools next free the blocks that went unused; nil while they are empty.
     private var bufferPoolTrimDeadline: Instant?
     /// The connection of the last segment: bulk transfers skip the table lookup.
-    private var lastKey = ConnectionKey(remote: .any, remotePort: 0, localPort: 0)
+    private var lastKey = ConnectionKey.none
     private var lastConnection: TCPConnection?
 
     init(stack: NetworkStack, configuration: TCPConfiguration) {
@@ -78,12 +82,12 @@ final class TCPLayer {
         self.configuration = configuration
         self.timeWait = TimeWaitTable(limit: configuration.maximumTimeWait)
         self.secret = (stack.randomValue(), stack.randomValue())
-        self.ourMSS = max(64, min(stack.configuration.mtu, 65535) - IPv4Header.minimumSize - TCPHeader.minimumSize)
+        self.ourMSS = max(64, min(stack.smallestMTU, 65535) - IPv4Header.minimumSize - TCPHeader.minimumSize)
         var shift: UInt8 = 0
         let largestWindow = max(configuration.receiveBufferSize, configuration.maximumReceiveBufferSize)
         while (65535 << Int(shift)) < largestWindow && shift < 14 { shift += 1 }
         self.ourWindowScale = shift
-        self.linkOffloads = stack.configuration.linkOffloads
+        self.linkOffloads = stack.anyLinkSegments
         self.delayedACKNanoseconds = configuration.delayedACKTimeout.nanosecondCount
         self.bufferReleaseNanoseconds = configuration.bufferReleaseDelay.nanosecondCount
         self.sendBufferPool = BufferPool(blockSize: configuration.sendBufferSize, limit: configuration.maximumPooledBuffers)
@@ -116,8 +120,8 @@ final class TCPLayer {
             drop(error == .truncated ? .tcpTruncated : .tcpMalformed)
             return
         }
-        let source = datagram.header.source
-        guard segment.isChecksumValid(source: source, destination: datagram.header.destination) else {
+        let source4 = datagram.header.source, destination4 = datagram.header.destination
+        guard segment.isChecksumValid(source: source4, destination: destination4) else {
             drop(.tcpBadChecksum)
             return
         }
@@ -134,9 +138,11 @@ final class TCPLayer {
             return
         }
         count(.tcpSegmentsReceived)
-        let incoming = IncomingSegment(header: segment.header, options: options, payload: segment.payload, source: source)
-        let key = ConnectionKey(remote: source, remotePort: segment.header.sourcePort,
-                                localPort: segment.header.destinationPort)
+        let source = IPAddress.v4(source4), destination = IPAddress.v4(destination4)
+        let incoming = IncomingSegment(header: segment.header, options: options, payload: segment.payload,
+                                       source: source, destination: destination)
+        let key = ConnectionKey(local: destination, localPort: segment.header.destinationPort, remote: source,
+                                remotePort: segment.header.sourcePort)
         if key == lastKey, let connection = lastConnection {
             connection.segmentArrives(incoming)
         } else if let connection = connections[key] {
@@ -186,8 +192,8 @@ final class TCPLayer {
         }
         var iss = initialSequenceNumber(for: key)
         if let floor = isnFloor, iss <= floor { iss = floor }
-        let connection = TCPConnection(layer: self, localPort: segment.header.destinationPort,
-                                       remoteAddress: segment.source, remotePort: segment.header.sourcePort,
+        let connection = TCPConnection(layer: self, localAddress: segment.destination,
+                                       localPort: segment.header.destinationPort, remoteAddress: segment.source, remotePort: segment.header.sourcePort,
                                        iss: iss, timestampOffset: timestampOffset(for: key), state: .synReceived)
         connection.listener = listener
         connection.acceptSYN(segment, offeredOptions: false)
@@ -248,7 +254,7 @@ final class TCPLayer {
         if let recent = entry.timestampRecent {
             options.timestamps = TCPTimestamps(value: timestampClock(offset: entry.timestampOffset), echoReply: recent)
         }
-        emitSegment(to: segment.source, sourcePort: segment.header.destinationPort,
+        emitSegment(from: segment.destination, to: segment.source, sourcePort: segment.header.destinationPort,
                     destinationPort: segment.header.sourcePort, sequence: entry.sendNext,
                     acknowledgment: entry.receiveNext, flags: .ack, window: entry.window, options: options,
                     payloadLength: 0) { _ in }
@@ -440,15 +446,22 @@ final class TCPLayer {
 
     /// RFC 6528: a 4 µs clock plus a keyed hash of the 4-tuple.
     func initialSequenceNumber(for key: ConnectionKey) -> SequenceNumber {
-        let hash = SipHash.hash(key0: secret.0, key1: secret.1, key.rawValue, UInt64(stack.address.rawValue))
+        let hash = keyedHash(key, secret.0, secret.1)
         let clock = UInt32(truncatingIfNeeded: now.nanoseconds / 4000)
         return SequenceNumber(UInt32(truncatingIfNeeded: hash) &+ clock)
     }
 
     /// A per-connection offset for TCP timestamps, so they reveal no host-wide clock.
     func timestampOffset(for key: ConnectionKey) -> UInt32 {
-        let hash = SipHash.hash(key0: secret.1, key1: secret.0, key.rawValue, UInt64(stack.address.rawValue))
+        let hash = keyedHash(key, secret.1, secret.0)
         return UInt32(truncatingIfNeeded: hash >> 32)
+    }
+
+    /// SipHash over the whole key, chained in two-word steps (once per connection).
+    private func keyedHash(_ key: ConnectionKey, _ k0: UInt64, _ k1: UInt64) -> UInt64 {
+        var hash = SipHash.hash(key0: k0, key1: k1, key.remoteHigh, key.remoteLow)
+        hash = SipHash.hash(key0: k0, key1: k1, hash ^ key.localHigh, key.localLow)
+        return SipHash.hash(key0: k0, key1: k1, hash, UInt64(key.ports))
     }
 
     /// The TCP timestamp clock: milliseconds plus the connection's offset.
@@ -465,32 +478,27 @@ final class TCPLayer {
     /// the link (tcpdump on the TAP, a learner checking checksums) would otherwise see a
     /// half-done one, and summing one segment costs tens of nanoseconds.
     @discardableResult @inline(__always)
-    func emitSegment(to remote: IPv4Address, sourcePort: UInt16, destinationPort: UInt16,
+    func emitSegment(from local: IPAddress, to remote: IPAddress, sourcePort: UInt16, destinationPort: UInt16,
                      sequence: SequenceNumber, acknowledgment: SequenceNumber, flags: TCPFlags, window: UInt16,
                      options: TCPOptions, payloadLength: Int, segmentSize: Int = .max,
                      payload: (UnsafeMutableRawBufferPointer) -> Void) -> SendOutcome {
         let optionsLength = options.encodedLength
         let headerLength = TCPHeader.minimumSize + optionsLength
-        let local = stack.address
-        var offload: VirtioNetHeader?
+        var offload: FrameOffload?
         if linkOffloads && payloadLength > segmentSize {
-            let start = EthernetHeader.size + IPv4Header.minimumSize
-            var work = VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, checksumStart: UInt16(start),
-                                       checksumOffset: 16)
-            work.gsoType = VirtioNetHeader.gsoTCPv4
-            work.headerLength = UInt16(start + headerLength)
-            work.segmentSize = UInt16(clamping: segmentSize)
-            offload = work
+            // Offsets from the start of the TCP header; the IP layer adds its own headers.
+            offload = FrameOffload(checksumStart: 0, checksumOffset: 16, segmentSize: segmentSize,
+                                   headerLength: headerLength)
         }
         let leaveChecksum = offload != nil
-        let outcome = stack.sendIPv4(to: remote, protocol: .tcp, payloadLength: headerLength + payloadLength,
-                                     dontFragment: true, offload: offload) { segment in
+        let outcome = stack.sendIP(from: local, to: remote, protocol: .tcp, payloadLength: headerLength + payloadLength,
+                                   dontFragment: true, offload: offload) { segment, pseudoHeader in
             _ = try? options.write(to: segment.view(TCPHeader.minimumSize..<headerLength))
             payload(segment.view(headerLength..<headerLength + payloadLength))
             let header = TCPHeader(sourcePort: sourcePort, destinationPort: destinationPort, sequenceNumber: sequence,
                                    acknowledgmentNumber: acknowledgment, headerLength: headerLength, flags: flags,
                                    window: window)
-            _ = try? header.write(to: segment, payloadLength: payloadLength, source: local, destination: remote,
+            _ = try? header.write(to: segment, payloadLength: payloadLength, pseudoHeader: pseudoHeader,
                                   checksumLeftToLink: leaveChecksum)
         }
         if case .failed = outcome { return outcome }
@@ -504,11 +512,11 @@ final class TCPLayer {
         guard !segment.flags.contains(.rst) else { return }
         let sourcePort = segment.header.destinationPort, destinationPort = segment.header.sourcePort
         if segment.flags.contains(.ack) {
-            emitSegment(to: segment.source, sourcePort: sourcePort, destinationPort: destinationPort,
+            emitSegment(from: segment.destination, to: segment.source, sourcePort: sourcePort, destinationPort: destinationPort,
                         sequence: segment.acknowledgment, acknowledgment: SequenceNumber(0), flags: .rst, window: 0,
                         options: TCPOptions(), payloadLength: 0) { _ in }
         } else {
-            emitSegment(to: segment.source, sourcePort: sourcePort, destinationPort: destinationPort,
+            emitSegment(from: segment.destination, to: segment.source, sourcePort: sourcePort, destinationPort: destinationPort,
                         sequence: SequenceNumber(0), acknowledgment: segment.sequence + segment.length,
                         flags: [.rst, .ack], window: 0, options: TCPOptions(), payloadLength: 0) { _ in }
         }
@@ -516,7 +524,7 @@ final class TCPLayer {
 
     /// RST for an established connection being aborted.
     func sendReset(for connection: TCPConnection) {
-        emitSegment(to: connection.remoteAddress, sourcePort: connection.localPort,
+        emitSegment(from: connection.localAddress, to: connection.remoteAddress, sourcePort: connection.localPort,
                     destinationPort: connection.remotePort, sequence: connection.sendMax,
                     acknowledgment: connection.receiveNext, flags: [.rst, .ack], window: 0,
                     options: TCPOptions(), payloadLength: 0) { _ in }
@@ -532,26 +540,30 @@ final class TCPLayer {
         return listener
     }
 
-    func connect(to remote: IPv4Address, port: UInt16, localPort: UInt16) throws(SocketError) -> TCPConnection {
-        guard port != 0, !remote.isUnspecified, !remote.isLimitedBroadcast, !remote.isMulticast,
-              !stack.subnet.isDirectedBroadcast(remote) else { throw .invalidArgument }
-        guard stack.routing.lookup(remote) != nil else { throw .networkUnreachable }
+    func connect(to remote: IPAddress, port: UInt16, localPort: UInt16) throws(SocketError) -> TCPConnection {
+        guard case .v4(let remote4) = remote else { throw .networkUnreachable }
+        guard port != 0, !remote4.isUnspecified, !remote4.isLimitedBroadcast, !remote4.isMulticast,
+              !stack.isDirectedBroadcast(remote4) else { throw .invalidArgument }
+        guard let route = stack.routing.lookup(remote4) else { throw .networkUnreachable }
+        // The connection speaks from the address of the link its route leaves by.
+        let local = IPAddress.v4(stack.interfaces[route.interface].address)
         guard connections.count < configuration.maximumConnections else { throw .tooManyConnections }
         let chosen: UInt16
         if localPort == 0 {
             let free = stack.pickEphemeralPort { candidate in
-                let key = ConnectionKey(remote: remote, remotePort: port, localPort: candidate)
+                let key = ConnectionKey(local: local, localPort: candidate, remote: remote, remotePort: port)
                 return self.connections[key] == nil && self.timeWait[key] == nil && self.listeners[candidate] == nil
             }
             guard let free else { throw .noPortsAvailable }
             chosen = free
         } else {
-            let key = ConnectionKey(remote: remote, remotePort: port, localPort: localPort)
+            let key = ConnectionKey(local: local, localPort: localPort, remote: remote, remotePort: port)
             guard connections[key] == nil, timeWait[key] == nil else { throw .addressInUse }
             chosen = localPort
         }
-        let key = ConnectionKey(remote: remote, remotePort: port, localPort: chosen)
-        let connection = TCPConnection(layer: self, localPort: chosen, remoteAddress: remote, remotePort: port,
+        let key = ConnectionKey(local: local, localPort: chosen, remote: remote, remotePort: port)
+        let connection = TCPConnection(layer: self, localAddress: local, localPort: chosen, remoteAddress: remote,
+                                       remotePort: port,
                                        iss: initialSequenceNumber(for: key), timestampOffset: timestampOffset(for: key),
                                        state: .synSent)
         connection.prepareActiveOpen()
@@ -562,9 +574,9 @@ final class TCPLayer {
     }
 
     /// An ICMP error about a segment we sent (RFC 5927 checks, RFC 1122 §4.2.3.9 actions).
-    func icmpError(_ error: SocketError, message: ICMPHeader, localPort: UInt16, remote: IPv4Address,
+    func icmpError(_ error: SocketError, message: ICMPHeader, local: IPAddress, localPort: UInt16, remote: IPAddress,
                    remotePort: UInt16, quotedPayload: UnsafeRawBufferPointer) {
-        let key = ConnectionKey(remote: remote, remotePort: remotePort, localPort: localPort)
+        let key = ConnectionKey(local: local, localPort: localPort, remote: remote, remotePort: remotePort)
         guard let connection = connections[key] else { return }
         // The quoted sequence number must be one we have in flight, or it is forged.
         if quotedPayload.count >= 8 {
@@ -588,10 +600,10 @@ extension NetworkStack {
         tcp.handle(datagram)
     }
 
-    func tcpICMPError(_ error: SocketError, message: ICMPHeader, localPort: UInt16, remote: IPv4Address,
-                      remotePort: UInt16, quotedPayload: UnsafeRawBufferPointer) {
-        tcp.icmpError(error, message: message, localPort: localPort, remote: remote, remotePort: remotePort,
-                      quotedPayload: quotedPayload)
+    func tcpICMPError(_ error: SocketError, message: ICMPHeader, local: IPAddress, localPort: UInt16,
+                      remote: IPAddress, remotePort: UInt16, quotedPayload: UnsafeRawBufferPointer) {
+        tcp.icmpError(error, message: message, local: local, localPort: localPort, remote: remote,
+                      remotePort: remotePort, quotedPayload: quotedPayload)
     }
 
     /// Listens for connections on `port`. `backlog` bounds the connections established but
@@ -602,8 +614,13 @@ extension NetworkStack {
 
     /// Opens a connection to `address`:`port` from `localPort` (0 picks an ephemeral port).
     /// The delegate hears `connectionDidConnect` or `connectionDidClose` with the error.
-    public func connectTCP(to address: IPv4Address, port: UInt16, localPort: UInt16 = 0) throws(SocketError) -> TCPConnection {
+    public func connectTCP(to address: IPAddress, port: UInt16, localPort: UInt16 = 0) throws(SocketError) -> TCPConnection {
         try tcp.connect(to: address, port: port, localPort: localPort)
+    }
+
+    /// Opens a connection to an IPv4 `address`:`port`.
+    public func connectTCP(to address: IPv4Address, port: UInt16, localPort: UInt16 = 0) throws(SocketError) -> TCPConnection {
+        try tcp.connect(to: .v4(address), port: port, localPort: localPort)
     }
 
     /// Connections in any state but LISTEN and TIME-WAIT.

@@ -45,14 +45,25 @@ public enum TCPState: Sendable, CustomStringConvertible {
     }
 }
 
-/// A connection's identity on our single address: remote address and port, local port,
-/// packed into one integer so table lookups hash a single word.
+/// A connection's identity: local and remote address and port. Addresses of either IP
+/// version are held as 128 bits (IPv4 mapped), so the key has one fixed layout.
 struct ConnectionKey: Hashable {
-    let rawValue: UInt64
+    let remoteHigh: UInt64
+    let remoteLow: UInt64
+    let localHigh: UInt64
+    let localLow: UInt64
+    /// Remote port in the high half, local port in the low half.
+    let ports: UInt32
 
-    init(remote: IPv4Address, remotePort: UInt16, localPort: UInt16) {
-        rawValue = UInt64(remote.rawValue) << 32 | UInt64(remotePort) << 16 | UInt64(localPort)
+    @inline(__always)
+    init(local: IPAddress, localPort: UInt16, remote: IPAddress, remotePort: UInt16) {
+        (remoteHigh, remoteLow) = remote.wide
+        (localHigh, localLow) = local.wide
+        ports = UInt32(remotePort) << 16 | UInt32(localPort)
     }
+
+    /// An empty key no connection has (port 0 on both ends).
+    static let none = ConnectionKey(local: .v4(.any), localPort: 0, remote: .v4(.any), remotePort: 0)
 }
 
 import TernWire

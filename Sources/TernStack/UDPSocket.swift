@@ -4,7 +4,7 @@ import TernWire
 /// the datagram: the payload view is only valid during the call.
 public protocol UDPSocketDelegate: AnyObject {
     func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
-                   from address: IPv4Address, port: UInt16)
+                   from address: IPAddress, port: UInt16)
     /// An ICMP error came back for something this socket sent. Only connected sockets hear
     /// of errors (as with BSD sockets, where it shows up as ECONNREFUSED and friends).
     func udpSocket(_ socket: UDPSocket, didReceiveError error: SocketError)
@@ -21,13 +21,17 @@ public final class UDPSocket {
     public weak var delegate: (any UDPSocketDelegate)?
     /// The peer of a connected socket: it only accepts datagrams from there and hears of
     /// ICMP errors.
-    public private(set) var remote: (address: IPv4Address, port: UInt16)?
+    public private(set) var remote: (address: IPAddress, port: UInt16)?
     /// The last ICMP error for a connected socket, cleared when read.
     public private(set) var pendingError: SocketError?
 
     /// Unowned without reference counting: the stack outlives every socket.
     unowned(unsafe) let stack: NetworkStack
     private(set) var isOpen = true
+    /// While a datagram is being delivered, the (unicast) address it was sent to: a reply
+    /// sent from the delegate call leaves from there, as a client expects of a server on a
+    /// host with several addresses.
+    var replySource: IPAddress?
 
     init(stack: NetworkStack, localPort: UInt16) {
         self.stack = stack
@@ -35,8 +39,13 @@ public final class UDPSocket {
     }
 
     /// Restricts the socket to one peer, the destination of `send(_:)`.
-    public func connect(to address: IPv4Address, port: UInt16) {
+    public func connect(to address: IPAddress, port: UInt16) {
         remote = (address, port)
+    }
+
+    /// Restricts the socket to one IPv4 peer.
+    public func connect(to address: IPv4Address, port: UInt16) {
+        connect(to: .v4(address), port: port)
     }
 
     /// Returns and clears the last error.
@@ -46,10 +55,15 @@ public final class UDPSocket {
     }
 
     /// Sends a datagram to `address`:`port`. Datagrams above the MTU are fragmented.
-    public func send(_ payload: UnsafeRawBufferPointer, to address: IPv4Address, port: UInt16) throws(SocketError) {
+    public func send(_ payload: UnsafeRawBufferPointer, to address: IPAddress, port: UInt16) throws(SocketError) {
         guard isOpen else { throw .closed }
         guard port != 0 else { throw .invalidArgument }
-        try stack.sendUDP(payload, from: localPort, to: address, port: port)
+        try stack.sendUDP(payload, from: replySource, port: localPort, to: address, port: port)
+    }
+
+    /// Sends a datagram to an IPv4 `address`:`port`.
+    public func send(_ payload: UnsafeRawBufferPointer, to address: IPv4Address, port: UInt16) throws(SocketError) {
+        try send(payload, to: .v4(address), port: port)
     }
 
     /// Sends a datagram to the connected peer.
@@ -102,14 +116,14 @@ extension NetworkStack {
         return nil
     }
 
-    func sendUDP(_ payload: UnsafeRawBufferPointer, from sourcePort: UInt16, to address: IPv4Address,
-                 port: UInt16) throws(SocketError) {
+    func sendUDP(_ payload: UnsafeRawBufferPointer, from source: IPAddress?, port sourcePort: UInt16,
+                 to address: IPAddress, port: UInt16) throws(SocketError) {
         let length = UDPHeader.size + payload.count
         guard length <= NetworkStack.maximumDatagram - IPv4Header.minimumSize else { throw .messageTooLong }
-        let outcome = sendIPv4(to: address, protocol: .udp, payloadLength: length) { buffer in
+        let outcome = sendIP(from: source, to: address, protocol: .udp, payloadLength: length) { buffer, pseudoHeader in
             buffer.view(UDPHeader.size..<length).copyMemory(from: payload)
             let header = UDPHeader(sourcePort: sourcePort, destinationPort: port, length: UInt16(length))
-            _ = try? header.write(to: buffer, source: self.address, destination: address)
+            _ = try? header.write(to: buffer, pseudoHeader: pseudoHeader)
         }
         if case .failed(let error) = outcome { throw error }
         counters.count(.udpDatagramsSent)
@@ -127,7 +141,7 @@ extension NetworkStack {
             counters.drop(.udpBadChecksum)
             return
         }
-        let source = datagram.header.source, sourcePort = udp.header.sourcePort
+        let source = IPAddress.v4(datagram.header.source), sourcePort = udp.header.sourcePort
         guard let socket = udpSockets[udp.header.destinationPort] else {
             counters.drop(.udpNoListener)
             sendICMPError(type: .destinationUnreachable, code: ICMPUnreachableCode.port.rawValue, about: datagram)
@@ -138,10 +152,12 @@ extension NetworkStack {
             return
         }
         counters.count(.udpDatagramsDelivered)
+        socket.replySource = datagram.isBroadcast ? nil : .v4(datagram.header.destination)
         socket.delegate?.udpSocket(socket, didReceive: udp.payload, from: source, port: sourcePort)
+        socket.replySource = nil
     }
 
-    func udpError(_ error: SocketError, localPort: UInt16, remote: IPv4Address, remotePort: UInt16) {
+    func udpError(_ error: SocketError, localPort: UInt16, remote: IPAddress, remotePort: UInt16) {
         guard let socket = udpSockets[localPort], let peer = socket.remote,
               peer.address == remote, peer.port == remotePort else { return }
         socket.deliverError(error)

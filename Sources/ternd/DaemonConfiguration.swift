@@ -5,20 +5,14 @@ import TernWire
 /// that does not need the system (addresses inside the subnet, ports distinct, limits in
 /// range). Each failed check is a `UsageError` naming the flags involved.
 struct DaemonConfiguration {
-    enum Link {
-        case tap(String)
-        case packetSocket(String)
-    }
-
-    let link: Link
-    let address: IPv4Subnet
+    /// The host's links, in the order given; the first is the primary one.
+    let links: [LinkConfiguration]
     let gateway: IPv4Address?
     let routes: [(destination: IPv4Subnet, nextHop: IPv4Address)]
-    let mac: MACAddress
-    let hostAddress: IPv4Subnet?
-    /// The MTU asked for; nil leaves it to the device (1500 for a TAP, the interface's own
-    /// for a packet socket).
-    let mtu: Int?
+    /// `--route CIDR dev LINK`: straight onto a named link.
+    let deviceRoutes: [(destination: IPv4Subnet, link: String)]
+    /// `--forward`: route datagrams between the links.
+    let forward: Bool
     let www: String
     let httpPort: UInt16
     let timePort: UInt16
@@ -32,8 +26,6 @@ struct DaemonConfiguration {
     let faults: FaultSettings?
     let maxConnections: Int
     let listenBacklog: Int
-    /// Open a TAP with offloads (TCP segmentation and checksums left to the other side).
-    let offloads: Bool
     /// Microseconds the event loop spins on the device after traffic before sleeping.
     let busyPollMicroseconds: Int
     let synQueue: Int
@@ -85,84 +77,48 @@ struct DaemonConfiguration {
     static let mtuRange = 68...65535
 
     init(_ options: TerndOptions) throws(UsageError) {
-        switch (options.tap, options.packetSocket) {
-        case (let tap?, nil):
-            try DaemonConfiguration.checkInterfaceName(tap, flag: "--tap")
-            link = .tap(tap)
-        case (nil, let interface?):
-            try DaemonConfiguration.checkInterfaceName(interface, flag: "--packet-socket")
-            link = .packetSocket(interface)
-        case (nil, nil):
-            throw UsageError("give a link: --tap NAME or --packet-socket IFNAME")
-        case (_?, _?):
-            throw UsageError("--tap and --packet-socket cannot be used together; choose one")
-        }
-
-        let address = try DaemonConfiguration.parseHostCIDR(options.address, flag: "--address")
-        self.address = address
-        let subnet = address.normalized
+        let links = try DaemonConfiguration.parseLinks(options)
+        self.links = links
+        forward = options.forward
+        let subnets = links.map(\.address)
+        let firstAddress = options.link.isEmpty ? "--address \(links[0].address)" : "any --link"
 
         if let text = options.gateway {
-            let gateway = try DaemonConfiguration.parseNeighbour(text, flag: "--gateway", in: address)
-            self.gateway = gateway
+            gateway = try DaemonConfiguration.parseNeighbour(text, flag: "--gateway", in: subnets, named: firstAddress)
         } else {
             gateway = nil
         }
 
         var routes: [(destination: IPv4Subnet, nextHop: IPv4Address)] = []
-        for (destination, nextHop) in try DaemonConfiguration.parseRoutes(options.route) {
+        var deviceRoutes: [(destination: IPv4Subnet, link: String)] = []
+        for (destination, word, target) in try DaemonConfiguration.parseRoutes(options.route) {
             guard let parsed = IPv4Subnet(destination) else {
-                throw UsageError("--route \(destination) via \(nextHop): \(destination) is not a CIDR such as 10.9.0.0/16")
+                throw UsageError("--route \(destination) \(word) \(target): \(destination) is not a CIDR such as 10.9.0.0/16")
             }
             let normalized = parsed.normalized
-            let hop = try DaemonConfiguration.parseNeighbour(nextHop, flag: "--route \(destination) via", in: address)
-            if normalized == subnet {
-                throw UsageError("--route \(destination) via \(nextHop): \(normalized) is the connected subnet itself")
+            if subnets.contains(where: { $0.normalized == normalized }) {
+                throw UsageError("--route \(destination) \(word) \(target): \(normalized) is a connected subnet itself")
             }
             if normalized.prefixLength == 0 && gateway != nil {
-                throw UsageError("--route \(destination) via \(nextHop) and --gateway both set the default route; use one")
+                throw UsageError("--route \(destination) \(word) \(target) and --gateway both set the default route; use one")
             }
-            if routes.contains(where: { $0.destination == normalized }) {
+            if routes.contains(where: { $0.destination == normalized })
+                || deviceRoutes.contains(where: { $0.destination == normalized }) {
                 throw UsageError("--route \(normalized) is given twice")
             }
-            routes.append((normalized, hop))
+            if word == "dev" {
+                guard links.contains(where: { $0.name == target }) else {
+                    throw UsageError("--route \(destination) dev \(target): no link is named \(target)")
+                }
+                deviceRoutes.append((normalized, target))
+            } else {
+                let hop = try DaemonConfiguration.parseNeighbour(target, flag: "--route \(destination) via",
+                                                                 in: subnets, named: firstAddress)
+                routes.append((normalized, hop))
+            }
         }
         self.routes = routes
-
-        if let text = options.mac {
-            guard let mac = MACAddress(text) else {
-                throw UsageError("--mac \(text) is not a MAC address such as 02:00:0a:00:00:02")
-            }
-            guard !mac.isMulticast, mac != .zero else {
-                throw UsageError("--mac \(text) must be a unicast address (not zero, broadcast or multicast)")
-            }
-            self.mac = mac
-        } else {
-            mac = StackConfiguration.defaultMAC(for: address.address)
-        }
-
-        if let text = options.hostAddress {
-            guard case .tap = link else {
-                throw UsageError("--host-address configures the kernel side of a TAP device; with --packet-socket, configure the interface with ip(8)")
-            }
-            let host = try DaemonConfiguration.parseHostCIDR(text, flag: "--host-address")
-            guard host.normalized == subnet else {
-                throw UsageError("--host-address \(text) is not in the subnet \(subnet) of --address \(options.address)")
-            }
-            guard host.address != address.address else {
-                throw UsageError("--host-address \(text) is the virtual host's own address; the kernel side needs another one")
-            }
-            hostAddress = host
-        } else {
-            hostAddress = nil
-        }
-
-        if let mtu = options.mtu {
-            guard DaemonConfiguration.mtuRange.contains(mtu) else {
-                throw UsageError("--mtu \(mtu) is out of range: \(DaemonConfiguration.mtuRange.lowerBound)–\(DaemonConfiguration.mtuRange.upperBound)")
-            }
-        }
-        mtu = options.mtu
+        self.deviceRoutes = deviceRoutes
 
         www = options.www
         httpPort = options.httpPort
@@ -204,7 +160,6 @@ struct DaemonConfiguration {
             faults = nil
         }
 
-        offloads = !options.noOffload
         busyPollMicroseconds = try DaemonConfiguration.check(options.busyPoll, flag: "--busy-poll", in: 0...10_000)
         maxConnections = try DaemonConfiguration.check(options.maxConnections, flag: "--max-connections",
                                                        in: Ranges.maxConnections)
@@ -233,11 +188,18 @@ struct DaemonConfiguration {
                                                        in: Ranges.maxChatClients)
     }
 
-    /// The stack's settings for this configuration, on a link with `mtu`.
-    func stackConfiguration(mtu: Int, randomSeed: UInt64, linkOffloads: Bool) -> StackConfiguration {
-        var configuration = StackConfiguration(mac: mac, address: address, gateway: gateway,
-                                               staticRoutes: routes, mtu: mtu, randomSeed: randomSeed)
-        configuration.linkOffloads = linkOffloads
+    /// The stack's settings for this configuration, on links whose devices have
+    /// `mtus` and `offloads` (one each, in link order).
+    func stackConfiguration(mtus: [Int], offloads: [Bool], randomSeed: UInt64) -> StackConfiguration {
+        let interfaces = links.indices.map { i in
+            InterfaceConfiguration(name: links[i].name, mac: links[i].mac, address: links[i].address, mtu: mtus[i],
+                                   capabilities: offloads[i] ? .tapOffloads : .none)
+        }
+        var configuration = StackConfiguration(interfaces: interfaces, gateway: gateway, staticRoutes: routes,
+                                               randomSeed: randomSeed)
+        configuration.deviceRoutes = deviceRoutes.map { ($0.destination, $0.link) }
+        configuration.forwarding = forward
+
         configuration.ipv4.reassemblyMemory = reassemblyMemory
         configuration.ipv4.maximumReassemblies = maxReassemblies
         configuration.arp.maximumQueuedTotal = arpQueue
@@ -253,7 +215,7 @@ struct DaemonConfiguration {
     // MARK: - Parsing helpers
 
     /// An interface name as the kernel accepts it: 1–15 bytes, no '/', ':' or whitespace.
-    private static func checkInterfaceName(_ name: String, flag: String) throws(UsageError) {
+    static func checkInterfaceName(_ name: String, flag: String) throws(UsageError) {
         let bytes = Array(name.utf8)
         guard (1...15).contains(bytes.count) else {
             throw UsageError("\(flag) \(name): an interface name is 1–15 bytes long")
@@ -266,7 +228,7 @@ struct DaemonConfiguration {
     }
 
     /// A host address with its prefix, usable as a unicast address on its subnet.
-    private static func parseHostCIDR(_ text: String, flag: String) throws(UsageError) -> IPv4Subnet {
+    static func parseHostCIDR(_ text: String, flag: String) throws(UsageError) -> IPv4Subnet {
         guard let cidr = IPv4Subnet(text) else {
             if IPv4Address(text) != nil {
                 throw UsageError("\(flag) \(text) needs a prefix length, e.g. \(text)/24")
@@ -280,19 +242,32 @@ struct DaemonConfiguration {
         return cidr
     }
 
-    /// An address on the connected subnet other than our own: a gateway or next hop.
-    private static func parseNeighbour(_ text: String, flag: String, in ours: IPv4Subnet) throws(UsageError) -> IPv4Address {
+    /// An address on a connected subnet other than our own: a gateway or next hop.
+    private static func parseNeighbour(_ text: String, flag: String, in subnets: [IPv4Subnet],
+                                       named: String) throws(UsageError) -> IPv4Address {
         guard let address = IPv4Address(text) else {
             throw UsageError("\(flag) \(text) is not an IPv4 address such as 10.0.0.1")
         }
-        guard ours.contains(address) else {
-            throw UsageError("\(flag) \(text) is outside the subnet \(ours.normalized) of --address \(ours)")
+        guard let ours = subnets.first(where: { $0.contains(address) }) else {
+            let list = subnets.map { "\($0.normalized)" }.joined(separator: ", ")
+            throw UsageError("\(flag) \(text) is outside the subnet \(list) of \(named)")
         }
-        guard address != ours.address else {
+        guard !subnets.contains(where: { $0.address == address }) else {
             throw UsageError("\(flag) \(text) is the virtual host's own address")
         }
         try checkUnicast(address, text: text, flag: flag, in: ours)
         return address
+    }
+
+    /// A unicast MAC address.
+    static func parseMAC(_ text: String, flag: String) throws(UsageError) -> MACAddress {
+        guard let mac = MACAddress(text) else {
+            throw UsageError("\(flag) \(text) is not a MAC address such as 02:00:0a:00:00:02")
+        }
+        guard !mac.isMulticast, mac != .zero else {
+            throw UsageError("\(flag) \(text) must be a unicast address (not zero, broadcast or multicast)")
+        }
+        return mac
     }
 
     private static func checkUnicast(_ address: IPv4Address, text: String, flag: String,
@@ -307,20 +282,20 @@ struct DaemonConfiguration {
     }
 
     /// Splits the words given to `--route` (one argument each, or "CIDR via IP" in one)
-    /// into (destination, next hop) pairs.
-    static func parseRoutes(_ arguments: [String]) throws(UsageError) -> [(String, String)] {
+    /// into (destination, "via" or "dev", next hop or link name) triples.
+    static func parseRoutes(_ arguments: [String]) throws(UsageError) -> [(String, String, String)] {
         var words: [String] = []
         for argument in arguments {
             words += argument.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         }
-        var routes: [(String, String)] = []
+        var routes: [(String, String, String)] = []
         var index = 0
         while index < words.count {
-            guard index + 2 < words.count, words[index + 1] == "via" else {
+            guard index + 2 < words.count, words[index + 1] == "via" || words[index + 1] == "dev" else {
                 let given = words[index..<min(words.count, index + 3)].joined(separator: " ")
-                throw UsageError("--route \(given): expected CIDR via IP, e.g. --route 10.9.0.0/16 via 10.0.0.1")
+                throw UsageError("--route \(given): expected CIDR via IP or CIDR dev LINK, e.g. --route 10.9.0.0/16 via 10.0.0.1")
             }
-            routes.append((words[index], words[index + 2]))
+            routes.append((words[index], words[index + 1], words[index + 2]))
             index += 3
         }
         return routes

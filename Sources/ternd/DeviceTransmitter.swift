@@ -25,9 +25,9 @@ final class DeviceTransmitter: FrameTransmitter {
         }
     }
 
-    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) {
+    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: FrameOffload) {
         do {
-            try device.transmit(frame, offload: offload)
+            try device.transmit(frame, offload: VirtioNetHeader(offload))
         } catch {
             failed(error)
         }

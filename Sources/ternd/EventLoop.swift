@@ -3,18 +3,20 @@ import Logging
 import TernLink
 import TernStack
 
-/// The daemon's single thread: epoll on the device and the signal descriptors, with the
+/// The daemon's single thread: epoll on the devices and the signal descriptors, with the
 /// stack's next deadline as the timeout.
 ///
-/// Each wake-up reads frames in batches (into one reused `FrameBatch`) and feeds them to
-/// the stack, then polls it; replies leave synchronously through the `DeviceTransmitter`.
+/// Each wake-up reads frames in batches (into one reused `FrameBatch` per link) and feeds
+/// them to the stack, then polls it; replies and forwarded datagrams leave synchronously
+/// through each link's `DeviceTransmitter`.
 /// SIGINT/SIGTERM starts a shutdown: services close their connections with a FIN, and the
 /// loop runs on until the peers have acknowledged them or `shutdownGrace` passes.
 final class EventLoop {
     private enum Token: UInt64 {
-        case device = 1
         case termination = 2
         case status = 3
+        /// Link `i` has token `firstDevice + i`.
+        case firstDevice = 16
     }
 
     /// Batches read in one wake-up before timers and signals get their turn again.
@@ -24,17 +26,18 @@ final class EventLoop {
     /// How long a shutdown waits for FINs to be acknowledged.
     static let shutdownGrace: UInt64 = 1_000_000_000
 
-    private let link: LinkSetup
+    private let links: [LinkSetup]
     private let stack: NetworkStack
     private let services: ServiceSet
-    private let transmitter: DeviceTransmitter
+    private let transmitters: [DeviceTransmitter]
     private let poller: EventPoller
     private let termination: TerminationSignals
     private let status: StatusSignal
     private let logger: Logger
-    private var batch: FrameBatch
-    /// A receive failed with ENETDOWN and nothing has arrived since.
-    private var linkDownReported = false
+    /// One reused batch per link (boxed: a batch cannot be copied into an array).
+    private let batches: [BatchBox]
+    /// Per link: a receive failed with ENETDOWN and nothing has arrived since.
+    private var linkDownReported: [Bool]
     /// When the services last had the time.
     private var lastTick: UInt64 = 0
     /// How long to spin on the device after traffic before sleeping (0: never).
@@ -46,29 +49,32 @@ final class EventLoop {
     /// memory released); all of them before any traffic.
     private var memoryReleasesDone = MemoryTuning.releaseDelays.count
 
-    init(link: LinkSetup, stack: NetworkStack, services: ServiceSet, transmitter: DeviceTransmitter,
+    init(links: [LinkSetup], stack: NetworkStack, services: ServiceSet, transmitters: [DeviceTransmitter],
          poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger,
          busyPollMicroseconds: Int) {
         self.busyPollNanoseconds = UInt64(max(0, busyPollMicroseconds)) * 1000
-        self.link = link
+        self.links = links
         self.stack = stack
         self.services = services
-        self.transmitter = transmitter
+        self.transmitters = transmitters
         self.poller = poller
         self.termination = termination
         self.status = status
         self.logger = logger
-        batch = link.device.makeBatch(capacity: 64)
+        batches = links.map { BatchBox($0.device.makeBatch(capacity: 64)) }
+        linkDownReported = links.map { _ in false }
     }
 
     /// Registers the descriptors the loop waits on.
-    static func register(device: any LinkDevice, termination: TerminationSignals, status: StatusSignal,
+    static func register(devices: [any LinkDevice], termination: TerminationSignals, status: StatusSignal,
                          with poller: EventPoller) throws(StartupError) {
-        guard let deviceFD = device.fileDescriptor else {
-            throw StartupError("\(device.name) has no file descriptor to wait on")
-        }
         do {
-            try poller.add(deviceFD, token: Token.device.rawValue)
+            for (index, device) in devices.enumerated() {
+                guard let deviceFD = device.fileDescriptor else {
+                    throw StartupError("\(device.name) has no file descriptor to wait on")
+                }
+                try poller.add(deviceFD, token: Token.firstDevice.rawValue + UInt64(index))
+            }
             try poller.add(termination.fileDescriptor, token: Token.termination.rawValue)
             try poller.add(status.fileDescriptor, token: Token.status.rawValue)
         } catch {
@@ -79,12 +85,12 @@ final class EventLoop {
     /// Runs until a termination signal (returns 0) or a fatal device error (returns 1).
     func run() -> Int32 {
         var shutdownDeadline: UInt64?
-        var deviceBacklog = false
+        var deviceBacklog = links.map { _ in false }
         while true {
             let now = MonotonicClock.nanoseconds()
             var deadline = min(stack.nextDeadline?.nanoseconds ?? .max, now &+ EventLoop.tickInterval)
             if let end = shutdownDeadline { deadline = min(deadline, end) }
-            var timeout = deviceBacklog ? 0 : EventPoller.timeout(until: deadline, now: now)
+            var timeout = deviceBacklog.contains(true) ? 0 : EventPoller.timeout(until: deadline, now: now)
             if timeout != 0 { LogBuffer.shared.flush() }
             // Busy polling: right after traffic, try the device for a few microseconds
             // before going to sleep; the next frame of a request–response exchange usually
@@ -106,9 +112,15 @@ final class EventLoop {
             }
             var deviceReadable = deviceBacklog
             for index in 0..<ready {
-                switch Token(rawValue: poller.readyEvent(at: index).token) {
-                case .device:
-                    deviceReadable = true
+                let token = poller.readyEvent(at: index).token
+                if token >= Token.firstDevice.rawValue {
+                    let link = Int(token - Token.firstDevice.rawValue)
+                    if link < deviceReadable.count { deviceReadable[link] = true }
+                    continue
+                }
+                switch Token(rawValue: token) {
+                case .firstDevice:
+                    break
                 case .termination:
                     guard let signal = nextTerminationSignal() else { continue }
                     if shutdownDeadline != nil {
@@ -124,9 +136,9 @@ final class EventLoop {
                     break
                 }
             }
-            if deviceReadable {
+            for link in links.indices where deviceReadable[link] {
                 do {
-                    deviceBacklog = try receiveFrames()
+                    deviceBacklog[link] = try receiveFrames(from: link)
                 } catch {
                     logger.error("\(error)")
                     return finish(status: 1)
@@ -158,30 +170,33 @@ final class EventLoop {
     /// came (and was processed).
     private func spinForFrames(until end: UInt64) throws(SystemError) -> Bool {
         repeat {
-            if try receiveFrames() || framesInLastReceive > 0 { return true }
+            var any = false
+            for link in links.indices where try receiveFrames(from: link) || framesInLastReceive > 0 { any = true }
+            if any { return true }
         } while MonotonicClock.nanoseconds() < end
         return false
     }
 
-    /// Feeds waiting frames to the stack, a batch at a time. Returns true when it stopped
-    /// with frames possibly still waiting (so the next wait does not block).
-    private func receiveFrames() throws(SystemError) -> Bool {
+    /// Feeds frames waiting on link `index` to the stack, a batch at a time. Returns true
+    /// when it stopped with frames possibly still waiting (so the next wait does not block).
+    private func receiveFrames(from index: Int) throws(SystemError) -> Bool {
         framesInLastReceive = 0
+        let device = links[index].device
         for _ in 0..<EventLoop.batchesPerWake {
             let count: Int
             do {
-                count = try link.device.receive(into: &batch)
+                count = try device.receive(into: &batches[index].batch)
             } catch where error.isTransient {
                 return false
             } catch where error.code == ENETDOWN {
                 // The interface went down (ip link set … down): wait for it to come back.
-                if !linkDownReported { logger.warning("\(error)") }
-                linkDownReported = true
+                if !linkDownReported[index] { logger.warning("\(error)") }
+                linkDownReported[index] = true
                 return false
             }
-            if count > 0 && linkDownReported {
-                logger.notice("\(link.device.name) is receiving again")
-                linkDownReported = false
+            if count > 0 && linkDownReported[index] {
+                logger.notice("\(device.name) is receiving again")
+                linkDownReported[index] = false
             }
             if count == 0 { return false }
             framesInLastReceive += count
@@ -189,10 +204,11 @@ final class EventLoop {
             lastFrameTime = clock
             memoryReleasesDone = 0
             let now = Instant(nanoseconds: clock)
-            for index in 0..<count {
-                stack.receive(frame: batch[index], now: now)
+            let box = batches[index]
+            for frame in 0..<count {
+                stack.receive(frame: box.batch[frame], on: index, now: now)
             }
-            if count < batch.capacity {
+            if count < box.batch.capacity {
                 // The device had nothing more: now the timers may run.
                 stack.poll(now: now)
             } else {
@@ -217,26 +233,37 @@ final class EventLoop {
     private func finish(status: Int32) -> Int32 {
         defer { LogBuffer.shared.flush() }
         logCounters()
-        if let capture = link.capture {
-            do {
-                try capture.flush()
-                logger.info("capture \(capture.path): \(capture.recordedFrames) frames")
-            } catch {
-                logger.error("\(error)")
+        for link in links {
+            if let capture = link.capture {
+                do {
+                    try capture.flush()
+                    logger.info("capture \(capture.path): \(capture.recordedFrames) frames")
+                } catch {
+                    logger.error("\(error)")
+                }
             }
+            link.device.close()
         }
-        link.device.close()
         return status
     }
 
     /// One line with every non-zero counter of the stack and of the link.
     func logCounters() {
         var lines = stack.counters.report
-        if transmitter.failures > 0 { lines.append("frames the device refused: \(transmitter.failures)") }
-        if let faults = link.faults {
-            let inbound = faults.inboundCounters, outbound = faults.outboundCounters
-            lines.append("faults in: dropped \(inbound.dropped), duplicated \(inbound.duplicated), reordered \(inbound.reordered), corrupted \(inbound.corrupted)")
-            lines.append("faults out: dropped \(outbound.dropped), duplicated \(outbound.duplicated), reordered \(outbound.reordered), corrupted \(outbound.corrupted)")
+        for (index, link) in links.enumerated() {
+            // With several links, each says which it is and what crossed it.
+            let prefix = links.count > 1 ? "\(link.name) " : ""
+            if links.count > 1 {
+                let c = stack.interfaces[index].counters
+                lines.append("\(prefix)frames in \(c.framesReceived) out \(c.framesSent), forwarded in \(c.datagramsForwardedIn) out \(c.datagramsForwardedOut)")
+            }
+            let failures = transmitters[index].failures
+            if failures > 0 { lines.append("\(prefix)frames the device refused: \(failures)") }
+            if let faults = link.faults {
+                let inbound = faults.inboundCounters, outbound = faults.outboundCounters
+                lines.append("\(prefix)faults in: dropped \(inbound.dropped), duplicated \(inbound.duplicated), reordered \(inbound.reordered), corrupted \(inbound.corrupted)")
+                lines.append("\(prefix)faults out: dropped \(outbound.dropped), duplicated \(outbound.duplicated), reordered \(outbound.reordered), corrupted \(outbound.corrupted)")
+            }
         }
         logger.info("counters: \(lines.isEmpty ? "none" : lines.joined(separator: ", "))")
     }
@@ -248,4 +275,10 @@ final class EventLoop {
         default: "signal \(signal)"
         }
     }
+}
+
+/// A link's frame batch, held by reference.
+private final class BatchBox {
+    var batch: FrameBatch
+    init(_ batch: consuming FrameBatch) { self.batch = batch }
 }

@@ -56,7 +56,8 @@ enum Ternd {
     /// The documented order (docs/security.md): device, kernel side, capture and faults, signals and poller,
     /// privilege drop, stack, services, announcement, ready line, loop.
     private static func run(_ configuration: DaemonConfiguration, logger: Logger) throws(StartupError) -> Int32 {
-        let link = try LinkSetup.open(configuration, logger: logger)
+        let links = try LinkSetup.openAll(configuration, logger: logger)
+        func closeLinks() { for link in links { link.device.close() } }
         let termination: TerminationSignals
         let status: StatusSignal
         let poller: EventPoller
@@ -65,10 +66,15 @@ enum Ternd {
             status = try StatusSignal()
             poller = try EventPoller()
         } catch {
-            link.device.close()
+            closeLinks()
             throw StartupError(error)
         }
-        try EventLoop.register(device: link.device, termination: termination, status: status, with: poller)
+        do {
+            try EventLoop.register(devices: links.map(\.device), termination: termination, status: status, with: poller)
+        } catch {
+            closeLinks()
+            throw error
+        }
         // The web root is opened while we may still read anything; the server keeps the
         // directory open and resolves every request beneath it.
         var webRoot: WebRoot?
@@ -76,20 +82,21 @@ enum Ternd {
             do {
                 webRoot = try WebRoot(path: configuration.www)
             } catch {
-                link.device.close()
+                closeLinks()
                 throw StartupError("web root \(error) (give --www DIR, or --http-port 0 to run without the web server)")
             }
         }
         try PrivilegeDrop.perform(user: configuration.user, logger: logger)
 
-        let transmitter = DeviceTransmitter(device: link.device, logger: logger)
+        let transmitters = links.map { DeviceTransmitter(device: $0.device, logger: logger) }
         var system = SystemRandomNumberGenerator()  // getrandom(2)
-        let stackConfiguration = configuration.stackConfiguration(mtu: link.device.mtu, randomSeed: system.next(),
-                                                                  linkOffloads: link.device.supportsOffload)
+        let stackConfiguration = configuration.stackConfiguration(mtus: links.map(\.device.mtu),
+                                                                  offloads: links.map(\.device.supportsOffload),
+                                                                  randomSeed: system.next())
         let now = Instant(nanoseconds: MonotonicClock.nanoseconds())
         let stack: NetworkStack
         do {
-            stack = try NetworkStack(configuration: stackConfiguration, transmitter: transmitter, now: now)
+            stack = try NetworkStack(configuration: stackConfiguration, transmitters: transmitters, now: now)
         } catch {
             throw StartupError(error)
         }
@@ -104,12 +111,16 @@ enum Ternd {
         let services = try ServiceSet(configuration: configuration, stack: stack, webRoot: webRoot, logger: logger)
         stack.start(now: Instant(nanoseconds: MonotonicClock.nanoseconds()))
 
-        var ready = "ternd ready: \(configuration.address) MAC \(configuration.mac) on \(link.description), MTU \(link.device.mtu)"
+        // One link: "ADDRESS MAC … on DEVICE, MTU n"; several: the same for each, joined by " | ".
+        var ready = "ternd ready: " + zip(configuration.links, links).map { config, link in
+            "\(config.address) MAC \(config.mac) on \(link.description), MTU \(link.device.mtu)"
+        }.joined(separator: " | ")
         if let gateway = configuration.gateway { ready += ", gateway \(gateway)" }
+        if configuration.forward { ready += ", forwarding" }
         ready += "; services: \(services.summary)"
         Output.line(ready, to: 1)
 
-        let loop = EventLoop(link: link, stack: stack, services: services, transmitter: transmitter, poller: poller,
+        let loop = EventLoop(links: links, stack: stack, services: services, transmitters: transmitters, poller: poller,
                              termination: termination, status: status, logger: logger,
                              busyPollMicroseconds: configuration.busyPollMicroseconds)
         return loop.run()

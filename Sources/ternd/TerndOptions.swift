@@ -12,6 +12,7 @@ struct TerndOptions: ParsableCommand {
             Examples:
               ternd --tap tern0 --address 10.0.0.2/24 --host-address 10.0.0.1/24
               ternd --packet-socket veth1 --address 10.0.1.2/24 --echo-port 7
+              ternd --link packet:r-a,10.1.0.254/24 --link packet:r-b,10.2.0.254/24 --forward
 
             The daemon opens the device, configures the kernel side (--host-address), then \
             drops to --user with no capabilities left. SIGINT or SIGTERM closes connections \
@@ -30,14 +31,23 @@ struct TerndOptions: ParsableCommand {
     var packetSocket: String?
 
     @Option(help: ArgumentHelp("The virtual host's IPv4 address and prefix, e.g. 10.0.0.2/24.", valueName: "cidr"))
-    var address: String
+    var address: String?
+
+    @Option(name: .customLong("link"),
+            help: ArgumentHelp("One link of the host (repeatable): KIND tap or packet, the device's name, its address, and options mac=MAC, mtu=N, host-address=CIDR (tap only), offload=off. Instead of --tap/--packet-socket with --address.",
+                               valueName: "kind:name,cidr[,option=value...]"))
+    var link: [String] = []
+
+    @Flag(name: .customLong("forward"),
+          help: "Route datagrams between the links (a router); without it, datagrams for other hosts are dropped.")
+    var forward = false
 
     @Option(help: ArgumentHelp("Next hop of the default route (inside the subnet).", valueName: "ip"))
     var gateway: String?
 
     @Option(parsing: .upToNextOption,
-            help: ArgumentHelp("An extra static route, e.g. --route 10.9.0.0/16 via 10.0.0.1 (repeatable).",
-                               valueName: "cidr via ip"))
+            help: ArgumentHelp("An extra static route, e.g. --route 10.9.0.0/16 via 10.0.0.1, or straight onto a link: --route 10.9.0.0/16 dev veth1 (repeatable).",
+                               valueName: "cidr via ip|cidr dev link"))
     var route: [String] = []
 
     @Option(help: ArgumentHelp("The virtual host's MAC (default: 02:00 followed by the IPv4 address).", valueName: "mac"))

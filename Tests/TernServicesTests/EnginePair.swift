@@ -171,7 +171,7 @@ final class RecordingUDPSocket: UDPSocketDelegate {
     }
 
     func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
-                   from address: IPv4Address, port: UInt16) {
+                   from address: IPAddress, port: UInt16) {
         datagrams.append(Array(payload))
     }
 }

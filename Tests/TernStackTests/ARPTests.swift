@@ -19,7 +19,7 @@ struct ARPTests {
         #expect(reply?.targetIP == TestHost.peerIP)
         #expect(sent.first?.ethernet.destination == TestHost.peerMAC)
         #expect(sent.first?.bytes.count == 60, "short frames are padded to the Ethernet minimum")
-        #expect(host.stack.arp.entries[TestHost.peerIP]?.mac == TestHost.peerMAC)
+        #expect(host.stack.interfaces[0].arp.entries[TestHost.peerIP]?.mac == TestHost.peerMAC)
     }
 
     @Test("ignores requests for other addresses and does not learn from them")
@@ -28,7 +28,7 @@ struct ARPTests {
         host.deliver(FrameBuilder.arp(.request, senderMAC: TestHost.peerMAC, senderIP: TestHost.peerIP,
                                       targetIP: IPv4Address(10, 0, 0, 99)))
         #expect(host.log.take().isEmpty)
-        #expect(host.stack.arp.entries[TestHost.peerIP] == nil)
+        #expect(host.stack.interfaces[0].arp.entries[TestHost.peerIP] == nil)
     }
 
     @Test("announces itself at start with a probe and a gratuitous ARP")
@@ -77,14 +77,14 @@ struct ARPTests {
         #expect(host.log.take().isEmpty)
         #expect(host.events == [.resolutionFailed(other)])
         #expect(host.stack.counters[.arpResolutionFailed] == 1)
-        #expect(host.stack.arp.entries[other] == nil)
+        #expect(host.stack.interfaces[0].arp.entries[other] == nil)
     }
 
     @Test("a connected UDP socket hears of a resolution failure as host unreachable")
     func unreachableReachesSocket() throws {
         final class Errors: UDPSocketDelegate {
             var errors: [SocketError] = []
-            func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPv4Address, port: UInt16) {}
+            func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPAddress, port: UInt16) {}
             func udpSocket(_ socket: UDPSocket, didReceiveError error: SocketError) { errors.append(error) }
         }
         let host = TestHost()
@@ -129,7 +129,7 @@ struct ARPTests {
         let defence = host.log.take().compactMap(\.arp)
         #expect(defence.count == 1)
         #expect(defence.first?.senderMAC == TestHost.hostMAC && defence.first?.senderIP == TestHost.hostIP)
-        #expect(host.stack.arp.entries[TestHost.hostIP] == nil, "never learns its own address")
+        #expect(host.stack.interfaces[0].arp.entries[TestHost.hostIP] == nil, "never learns its own address")
     }
 
     @Test("counts malformed and foreign ARP")

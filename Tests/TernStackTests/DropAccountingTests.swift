@@ -29,7 +29,7 @@ struct DropAccountingTests {
                                           targetIP: TestHost.hostIP))
         }
         #expect(host.stack.counters[.arpAddressConflict] == 2)
-        #expect(host.stack.arp.entries[TestHost.hostIP] == nil)
+        #expect(host.stack.interfaces[0].arp.entries[TestHost.hostIP] == nil)
         #expect(host.log.take().allSatisfy { $0.arp?.senderMAC == TestHost.hostMAC },
                 "the only answer is our own announcement")
     }
@@ -41,7 +41,7 @@ struct DropAccountingTests {
                                       targetIP: TestHost.hostIP))
         #expect(host.stack.counters[.arpFromOurMAC] == 1)
         #expect(host.log.take().isEmpty)
-        #expect(host.stack.arp.entries[TestHost.peerIP] == nil)
+        #expect(host.stack.interfaces[0].arp.entries[TestHost.peerIP] == nil)
     }
 
     @Test("ARP for another address is counted")

@@ -64,7 +64,7 @@ struct ICMPTests {
         }
         final class Sink: UDPSocketDelegate {
             var received: [[UInt8]] = []
-            func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPv4Address, port: UInt16) {
+            func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPAddress, port: UInt16) {
                 received.append(Array(payload))
             }
         }
@@ -79,7 +79,7 @@ struct ICMPTests {
     func dontFragment() throws {
         let host = TestHost()
         host.introducePeer()
-        let outcome = host.stack.sendIPv4(to: TestHost.peerIP, protocol: .udp, payloadLength: 2000, dontFragment: true) { _ in }
+        let outcome = host.stack.sendIPv4(to: TestHost.peerIP, protocol: .udp, payloadLength: 2000, dontFragment: true) { _, _ in }
         if case .failed(let error) = outcome { #expect(error == .messageTooLong) } else { Issue.record("sent anyway") }
         #expect(host.log.take().isEmpty)
     }
@@ -119,7 +119,7 @@ struct ICMPTests {
     func udpDelivery() throws {
         final class Echo: UDPSocketDelegate {
             var received: [(payload: [UInt8], port: UInt16)] = []
-            func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPv4Address, port: UInt16) {
+            func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPAddress, port: UInt16) {
                 received.append((Array(payload), port))
                 try? socket.send(payload, to: address, port: port)
             }

@@ -94,7 +94,7 @@ struct ReassemblyTests {
 
     final class Sink: UDPSocketDelegate {
         var received: [[UInt8]] = []
-        func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPv4Address, port: UInt16) {
+        func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer, from address: IPAddress, port: UInt16) {
             received.append(Array(payload))
         }
     }

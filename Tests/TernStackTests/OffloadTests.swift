@@ -5,9 +5,9 @@ import TernWire
 
 /// Records frames with the offload work the stack left to the link.
 final class OffloadLog: FrameTransmitter {
-    var frames: [(bytes: [UInt8], offload: VirtioNetHeader?)] = []
+    var frames: [(bytes: [UInt8], offload: FrameOffload?)] = []
     func transmit(_ frame: UnsafeRawBufferPointer) { frames.append((Array(frame), nil)) }
-    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) {
+    func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: FrameOffload) {
         frames.append((Array(UnsafeRawBufferPointer(frame)), offload))
     }
 }
@@ -48,7 +48,7 @@ struct OffloadTests {
         // The initial window of ten 1460-byte segments goes as two super-segments: at most
         // half the window each, so the round trip brings two ACKs.
         #expect(log.frames.count == 2)
-        #expect(log.frames.allSatisfy { $0.offload?.gsoType == VirtioNetHeader.gsoTCPv4 && $0.bytes.count == 54 + 7300 })
+        #expect(log.frames.allSatisfy { $0.offload?.isSegmentation == true && $0.bytes.count == 54 + 7300 })
         let superSegment = try #require(log.frames.first)
         let offload = try #require(superSegment.offload)
         #expect(offload.segmentSize == 1460)

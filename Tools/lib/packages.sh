@@ -10,11 +10,12 @@ TERN_BUILD_PACKAGES=(libcap-dev)
 TERN_DEMO_PACKAGES=(libcap-dev iproute2 iputils-ping curl)
 # The unit and integration tests.
 TERN_TEST_PACKAGES=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd
-    socat python3 python3-scapy python3-h11 curl apache2-utils ethtool tmux wrk)
+    socat python3 python3-scapy python3-h11 curl apache2-utils ethtool tmux wrk traceroute iputils-tracepath
+    mtr-tiny iperf3)
 # The container test: a Docker engine of its own and the stand-in base images it makes.
 TERN_CONTAINER_PACKAGES=(docker.io debootstrap tmux curl iproute2)
 # The side-by-side benchmark (Tools/bench).
-TERN_BENCH_PACKAGES=(liblwip-dev nginx-light wrk apache2-utils curl iproute2 iputils-ping ethtool procps
+TERN_BENCH_PACKAGES=(liblwip-dev nginx-light wrk apache2-utils nghttp2-client curl iproute2 iputils-ping ethtool procps
     gcc make pkg-config python3)
 
 # packages_missing NAME...: prints those of the packages that are not installed.

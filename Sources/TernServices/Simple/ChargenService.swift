@@ -84,7 +84,7 @@ public final class ChargenService: HostedService, UDPSocketDelegate, TCPConnecti
     // MARK: - UDP
 
     public func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
-                          from address: IPv4Address, port: UInt16) {
+                          from address: IPAddress, port: UInt16) {
         guard UDPReflection.shouldAnswer(sourcePort: port) else { return }
         let length = Int(random.next() % UInt64(ChargenService.maximumDatagram + 1))
         let start = nextDatagramLine * ChargenService.lineStride

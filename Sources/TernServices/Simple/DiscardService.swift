@@ -24,7 +24,7 @@ public final class DiscardService: HostedService, UDPSocketDelegate, TCPConnecti
     public var connectionsClosing: Int { endpoint.connectionsClosing }
 
     public func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
-                          from address: IPv4Address, port: UInt16) {}
+                          from address: IPAddress, port: UInt16) {}
 
     private func drain(_ connection: TCPConnection) {
         connection.discardReceived()

@@ -31,7 +31,7 @@ public final class EchoService: HostedService, UDPSocketDelegate, TCPConnectionD
     // MARK: - UDP
 
     public func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
-                          from address: IPv4Address, port: UInt16) {
+                          from address: IPAddress, port: UInt16) {
         guard UDPReflection.shouldAnswer(sourcePort: port) else { return }
         try? socket.send(payload, to: address, port: port)
     }

@@ -33,7 +33,7 @@ public final class TimeService: HostedService, UDPSocketDelegate, TCPConnectionD
     // MARK: - UDP
 
     public func udpSocket(_ socket: UDPSocket, didReceive payload: UnsafeRawBufferPointer,
-                          from address: IPv4Address, port: UInt16) {
+                          from address: IPAddress, port: UInt16) {
         guard UDPReflection.shouldAnswer(sourcePort: port) else { return }
         TimeProtocol.encoded(unixTime: unixTime()).withUnsafeBytes { reply in
             // A failure (no route, ARP queue full) is the stack's to count; UDP promises nothing.
