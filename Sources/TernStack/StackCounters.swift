@@ -143,6 +143,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case udpDatagramsSent
     case tcpSegmentsReceived
     case tcpSegmentsSent
+    case tcpDataBytesReceived
     case tcpRetransmissions
     case tcpFastRetransmits
     case tcpTimeouts
@@ -176,6 +177,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .udpDatagramsSent: "UDP datagrams sent"
         case .tcpSegmentsReceived: "TCP segments received"
         case .tcpSegmentsSent: "TCP segments sent"
+        case .tcpDataBytesReceived: "TCP data bytes received in order"
         case .tcpRetransmissions: "TCP retransmissions"
         case .tcpFastRetransmits: "TCP fast retransmits"
         case .tcpTimeouts: "TCP retransmission timeouts"
