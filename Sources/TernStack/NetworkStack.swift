@@ -142,6 +142,11 @@ public final class NetworkStack {
     }
 
     deinit {
+        // Sockets the application still holds must not reach into what is freed here: they
+        // are closed first, and every socket call checks for that before using the stack.
+        tcp.detachAll()
+        for socket in udpSockets.values { socket.detach() }
+        udpSockets.removeAll()
         txBuffer.deallocate()
         fragmentBuffer.deallocate()
         controlBuffer.deallocate()

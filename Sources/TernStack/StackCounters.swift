@@ -164,6 +164,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case udpDatagramsSent
     case tcpSegmentsReceived
     case tcpSegmentsSent
+    case tcpDataBytesReceived
     case tcpRetransmissions
     case tcpFastRetransmits
     case tcpTimeouts
@@ -201,6 +202,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .udpDatagramsSent: "UDP datagrams sent"
         case .tcpSegmentsReceived: "TCP segments received"
         case .tcpSegmentsSent: "TCP segments sent"
+        case .tcpDataBytesReceived: "TCP data bytes received in order"
         case .tcpRetransmissions: "TCP retransmissions"
         case .tcpFastRetransmits: "TCP fast retransmits"
         case .tcpTimeouts: "TCP retransmission timeouts"

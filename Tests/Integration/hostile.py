@@ -105,6 +105,7 @@ EVENTS = {
     "udpDatagramsDelivered": "UDP datagrams delivered",
     "tcpSegmentsReceived": "TCP segments received",
     "tcpSegmentsSent": "TCP segments sent",
+    "tcpDataBytesReceived": "TCP data bytes received in order",
     "tcpResetsSent": "TCP resets sent",
     "tcpChallengeACKs": "TCP challenge ACKs",
     "tcpPassiveOpens": "TCP passive opens",
