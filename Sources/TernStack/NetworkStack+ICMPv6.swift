@@ -65,6 +65,8 @@ extension NetworkStack {
             // Only about a packet of ours, so nobody lowers the MTU towards third parties.
             guard let quoted = message.quotedPacket, isLocalIPv6(quoted.header.source, on: interface) else { return }
             ipv6PathMTU.learn(message.header.mtu, for: quoted.header.destination, now: now)
+            tcpPathMTUChanged(quoted, mtu: ipv6PathMTU.mtu(to: quoted.header.destination, linkMTU: interface.mtu,
+                                                              now: now))
             return
         }
         guard message.header.type == .destinationUnreachable, let quoted = message.quotedPacket,
@@ -75,6 +77,16 @@ extension NetworkStack {
             ? .connectionRefused : .hostUnreachable
         udpError(error, localPort: UInt16(udp[0]) << 8 | UInt16(udp[1]), remote: .v6(quoted.header.destination),
                  remotePort: UInt16(udp[2]) << 8 | UInt16(udp[3]))
+    }
+
+    /// Tells the TCP connection a quoted segment belongs to that its path got narrower.
+    private func tcpPathMTUChanged(_ quoted: ICMPv6QuotedPacket, mtu: Int) {
+        guard let chain = try? quoted.headerChain(), chain.upperLayer == .tcp,
+              chain.upperLayerOffset + 4 <= quoted.leadingPayload.count else { return }
+        let ports = quoted.leadingPayload.view(chain.upperLayerOffset..<chain.upperLayerOffset + 4)
+        let key = ConnectionKey(local: .v6(quoted.header.source), localPort: UInt16(ports[0]) << 8 | UInt16(ports[1]),
+                                remote: .v6(quoted.header.destination), remotePort: UInt16(ports[2]) << 8 | UInt16(ports[3]))
+        tcp.connections[key]?.reducePathMTU(mtu)
     }
 
     /// Sends an ICMPv6 error about `received`, unless RFC 4443 §2.4(e) forbids it: never

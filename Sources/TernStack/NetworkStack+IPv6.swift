@@ -57,7 +57,7 @@ extension NetworkStack {
             counters.drop(.ipv6BadSource)
             return
         }
-        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: { $0 == .icmpv6 || $0 == .udp })
+        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: NetworkStack.knowsIPv6UpperLayer)
         let whole = bytes.view(0..<IPv6Header.size + packet.payload.count)
         switch disposition {
         case .process:
@@ -103,10 +103,32 @@ extension NetworkStack {
             handleICMPv6(packet)
         case .udp:
             handleUDPv6(packet)
+        case .tcp:
+            let header = packet.header
+            tcp.handle(packet.payload, source: .v6(header.source), destination: .v6(header.destination),
+                       pseudoHeader: InternetChecksum.pseudoHeader(source: header.source, destination: header.destination,
+                                                                   nextHeader: .tcp, length: packet.payload.count),
+                       isBroadcast: packet.isMulticast)
         default:
             // No next header: nothing to do (RFC 8200 §4.7).
             break
         }
+    }
+
+    /// The upper layers the host speaks over IPv6; others get a parameter problem.
+    static func knowsIPv6UpperLayer(_ proto: IPProtocol) -> Bool {
+        proto == .tcp || proto == .udp || proto == .icmpv6
+    }
+
+    /// The address a connection to `destination` is made from.
+    func unicastSourceIPv6(toReach destination: IPv6Address) throws(SocketError) -> IPv6Address {
+        guard !destination.isUnspecified, !destination.isMulticast, !destination.isLoopback else {
+            throw .invalidArgument
+        }
+        guard let link = ipv6Interface(to: destination, from: nil),
+              destination.isLinkLocal || link.ipv6.isOnLink(destination),
+              let source = link.ipv6.sourceAddress(for: destination) else { throw .networkUnreachable }
+        return source
     }
 
     /// Whether `address` is one of ours in use: a link-local address only on its own link

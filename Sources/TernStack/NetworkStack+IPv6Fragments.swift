@@ -36,7 +36,7 @@ extension NetworkStack {
             counters.drop(.ipv6Malformed)
             return
         }
-        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: { $0 == .icmpv6 || $0 == .udp })
+        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: NetworkStack.knowsIPv6UpperLayer)
         guard disposition == .process, let chain, chain.fragment == nil else {
             counters.drop(.ipv6HeaderRefused)
             return
