@@ -24,6 +24,14 @@ public struct IPv6Configuration: Sendable {
     public var maximumQueuedTotal = 256
     /// Neighbours remembered per link; the least recently confirmed is forgotten first.
     public var maximumNeighbors = 1024
+    /// Time between unsolicited router advertisements of a forwarding host
+    /// (MaxRtrAdvInterval, RFC 4861 §6.2.1, 4–1800 s); the first three come 16 s apart.
+    public var routerAdvertisementInterval: Duration = .seconds(200)
+    /// The router lifetime a forwarding host advertises (AdvDefaultLifetime).
+    public var routerLifetime: UInt16 = 1800
+    /// Take a global address from each /64 prefix router advertisements offer for
+    /// autoconfiguration (RFC 4862 §5.5.3), with the interface identifier from the MAC.
+    public var autoconfigure = false
     /// Bytes held in all by packets being reassembled.
     public var reassemblyMemory = 1 << 20
     /// Packets reassembled at once.

@@ -107,8 +107,11 @@ extension NetworkStack {
             return
         }
         let interface = interfaces[received.interface]
-        let from = packet.destination.isMulticast ? interface.ipv6.sourceAddress(for: source) : packet.destination
-        guard let from, interface.ipv6.isAssigned(from) || isLocalIPv6(from, on: interface) else { return }
+        // From the address the packet was sent to, when ours; a router's errors about packets
+        // in transit come from its address on the link they arrived by.
+        let from = isLocalIPv6(packet.destination, on: interface) ? packet.destination
+                                                                  : interface.ipv6.sourceAddress(for: source)
+        guard let from else { return }
         let quote = min(received.packet.count, ICMPv6Header.maximumQuote)
         let outcome = sendIPv6(from: from, to: source, on: interface, protocol: .icmpv6,
                                payloadLength: ICMPv6Header.size + quote) { buffer, _ in

@@ -45,7 +45,11 @@ extension NetworkStack {
         } else if !isLocalIPv6(destination, on: interface) {
             // A tentative address takes nothing but Neighbor Discovery (RFC 4862 §5.4), which
             // goes to its solicited-node group.
-            counters.drop(.ipv6NotForUs)
+            if forwarding && interfaces.allSatisfy({ $0.ipv6.index(of: destination) == nil }) {
+                forwardIPv6(packet, linkMulticast: linkMulticast, from: interface)
+            } else {
+                counters.drop(.ipv6NotForUs)
+            }
             return
         } else if linkMulticast {
             // A unicast packet in a link-layer group frame is suspicious (RFC 1122 §3.3.6).
@@ -125,8 +129,7 @@ extension NetworkStack {
         guard !destination.isUnspecified, !destination.isMulticast, !destination.isLoopback else {
             throw .invalidArgument
         }
-        guard let link = ipv6Interface(to: destination, from: nil),
-              destination.isLinkLocal || link.ipv6.isOnLink(destination),
+        guard let (link, _) = ipv6Route(to: destination, from: nil, on: nil),
               let source = link.ipv6.sourceAddress(for: destination) else { throw .networkUnreachable }
         return source
     }
@@ -185,7 +188,7 @@ extension NetworkStack {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
-        guard let link = interface ?? ipv6Interface(to: destination, from: source) else {
+        guard let (link, nextHop) = ipv6Route(to: destination, from: source, on: interface) else {
             counters.drop(.ipNoRoute)
             return .failed(.networkUnreachable)
         }
@@ -202,10 +205,6 @@ extension NetworkStack {
             }
             from = picked
         }
-        guard destination.isMulticast || link.ipv6.isOnLink(destination) else {
-            counters.drop(.ipNoRoute)
-            return .failed(.networkUnreachable)
-        }
         let datagram = txBuffer.view(EthernetHeader.size..<EthernetHeader.size + total)
         fill(datagram.view(IPv6Header.size..<total),
              InternetChecksum.pseudoHeader(source: from, destination: destination, nextHeader: proto,
@@ -213,7 +212,24 @@ extension NetworkStack {
         let header = IPv6Header(payloadLength: UInt16(payloadLength), nextHeader: proto,
                                 hopLimit: hopLimit ?? configuration.ipv6.hopLimit, source: from, destination: destination)
         _ = try? header.write(to: datagram)
-        return sendIPv6Datagram(length: total, to: destination, on: link)
+        return sendIPv6Datagram(length: total, to: nextHop, on: link)
+    }
+
+    /// The link and next hop for a packet to `destination` (out of `interface` when given):
+    /// the destination itself when on a link, else a default router learnt from
+    /// advertisements. Nil when there is no way there.
+    func ipv6Route(to destination: IPv6Address, from source: IPv6Address?, on interface: Interface?)
+        -> (Interface, IPv6Address)? {
+        if let interface {
+            if destination.isMulticast || interface.ipv6.isOnLink(destination) { return (interface, destination) }
+            return interface.ipv6.defaultRouter.map { (interface, $0) }
+        }
+        if let link = ipv6Interface(to: destination, from: source),
+           destination.isMulticast || link.ipv6.isOnLink(destination) {
+            return (link, destination)
+        }
+        for link in interfaces { if let router = link.ipv6.defaultRouter { return (link, router) } }
+        return nil
     }
 
     /// The link a packet to `destination` leaves by: the one whose prefixes hold it; for a

@@ -32,6 +32,9 @@ public enum StackEvent: Sendable, Equatable {
     case duplicateIPv6Address(address: IPv6Address, claimedBy: MACAddress?)
     /// Neighbour discovery got no answer for an IPv6 next hop; packets waiting were dropped.
     case neighborUnreachable(IPv6Address)
+    /// Stateless autoconfiguration took an address from a router's prefix (it is used once
+    /// duplicate address detection has passed).
+    case ipv6AddressAutoconfigured(IPv6Subnet)
     /// ARP got no answer for a next hop; datagrams waiting for it were dropped.
     case resolutionFailed(IPv4Address)
 }
@@ -137,7 +140,7 @@ public final class NetworkStack {
         let largestMTU = interfaces.map(\.mtu).max() ?? 1500
         self.txBuffer = .allocate(byteCount: EthernetHeader.size + NetworkStack.maximumDatagram + 64, alignment: 16)
         self.fragmentBuffer = .allocate(byteCount: EthernetHeader.size + max(largestMTU, 65535) + 64, alignment: 16)
-        self.controlBuffer = .allocate(byteCount: 128, alignment: 16)
+        self.controlBuffer = .allocate(byteCount: EthernetHeader.size + IPv6Header.minimumMTU, alignment: 16)
         self.tcp = TCPLayer(stack: self, configuration: configuration.tcp)
     }
 

@@ -180,6 +180,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case neighborSolicitationsSent
     case neighborSolicitationsAnswered
     case neighborAdvertisementsSent
+    case routerAdvertisementsSent
 
     public var description: String {
         switch self {
@@ -218,6 +219,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .neighborSolicitationsSent: "neighbour solicitations sent"
         case .neighborSolicitationsAnswered: "neighbour solicitations answered"
         case .neighborAdvertisementsSent: "neighbour advertisements sent"
+        case .routerAdvertisementsSent: "router advertisements sent"
         }
     }
 }
