@@ -23,7 +23,7 @@ struct SentSegment {
 final class OutputChecker {
     private let mtu: Int
     private let mss: Int
-    private let forwarding: Bool
+    let forwarding: Bool
     private var fragments: [FragmentedDatagram] = []
 
     init(configuration: StackConfiguration) {
@@ -73,9 +73,9 @@ final class OutputChecker {
             require(!ethernet.destination.isMulticast || ethernet.destination.isBroadcast,
                     "a datagram went to multicast MAC \(ethernet.destination)")
             return checkTransport(transport, header: header, frame: frame, description: parsed)
-        case .ipv6(let header, _, _):
-            // The engine speaks IPv4 only so far.
-            fatalError("invariant violated: an IPv6 packet went out to \(header.destination)")
+        case .ipv6(let header, _, let transport):
+            checkIPv6(header, transport: transport, ethernet: ethernet, ourMAC: ourMAC, description: parsed)
+            return nil
         case .other(let type):
             fatalError("invariant violated: a frame went out with EtherType \(type)")
         }

@@ -25,6 +25,23 @@ enum StackCast {
     static let farSubnet = IPv4Subnet(address: IPv4Address(10, 9, 0, 1), prefixLength: 24)!
     static let farPeer = (ip: IPv4Address(10, 9, 0, 2), mac: MACAddress(0x02, 0xAA, 10, 9, 0, 2))
 
+    /// IPv6: our prefixes on the two links and the peers' addresses (peer i of `peers` is
+    /// `fd00::` + its last IPv4 byte; the gateway is also a router advertising `fd00:7::/64`
+    /// when a script says so).
+    static let hostPrefix = IPv6Subnet("fd00::2/64")!
+    static let farPrefix = IPv6Subnet("fd00:9::1/64")!
+    static let farPeer6 = IPv6Address("fd00:9::2")!
+    static func peer6(_ index: Int) -> IPv6Address {
+        IPv6Address(high: 0xFD00_0000_0000_0000, low: UInt64(peers[index & 3].ip[3]))
+    }
+    /// Whether `address` may be a source of ours: a link's link-local address or a prefix's.
+    static func isOurIPv6(_ address: IPv6Address) -> Bool {
+        address == .linkLocal(fromMAC: hostMAC) || address == .linkLocal(fromMAC: farMAC)
+            || address == hostPrefix.address || address == farPrefix.address
+            || address == IPv6Address(prefix: IPv6Address("fd00:7::")!,
+                                      interfaceIdentifier: IPv6Address.interfaceIdentifier(fromMAC: hostMAC))
+    }
+
     /// The MAC a frame from `address` carries: its own on the link, the gateway's beyond it.
     static func mac(for address: IPv4Address) -> MACAddress {
         guard subnet.contains(address) else { return gatewayMAC }
@@ -55,9 +72,12 @@ enum StackCast {
         var c = StackConfiguration(mac: hostMAC, address: subnet, gateway: gatewayIP,
                                    mtu: selector & 1 != 0 ? 576 : 1500, randomSeed: 7)
         if selector & 8 != 0 {
-            c.interfaces.append(InterfaceConfiguration(name: "eth1", mac: farMAC, address: farSubnet, mtu: c.mtu))
+            c.interfaces.append(InterfaceConfiguration(name: "eth1", mac: farMAC, address: farSubnet, mtu: c.mtu,
+                                                       ipv6Addresses: [farPrefix]))
             c.forwarding = true
         }
+        c.interfaces[0].ipv6Addresses = [hostPrefix]
+        c.ipv6.autoconfigure = selector & 0x10 != 0
         if selector & 2 != 0 {
             c.tcp.receiveBufferSize = 128 * 1024
             c.tcp.sendBufferSize = 64 * 1024
@@ -75,6 +95,12 @@ enum StackCast {
         c.arp.maximumQueuedPerAddress = tight ? 2 : 8
         c.arp.maximumQueuedTotal = tight ? 3 : 16
         c.arp.maximumEntries = tight ? 3 : 16
+        c.ipv6.reassemblyMemory = tight ? 3000 : 64 * 1024
+        c.ipv6.maximumReassemblies = tight ? 2 : 8
+        c.ipv6.maximumQueuedPerAddress = tight ? 2 : 8
+        c.ipv6.maximumQueuedTotal = tight ? 3 : 16
+        c.ipv6.maximumNeighbors = tight ? 3 : 16
+        c.ipv6.maximumPathMTUEntries = tight ? 2 : 16
         return c
     }
 }
