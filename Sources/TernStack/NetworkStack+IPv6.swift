@@ -279,7 +279,9 @@ extension NetworkStack {
     /// when it exceeds the path MTU.
     func emitIPv6(length: Int, to mac: MACAddress, on link: Interface) {
         let ethernet = EthernetHeader(destination: mac, source: link.mac, etherType: .ipv6)
-        if length > IPv6Header.minimumMTU {
+        // Every path takes 1280 bytes, unless the link itself is smaller (a misconfigured
+        // IPv6 link, cut to its MTU all the same).
+        if length > IPv6Header.minimumMTU || length > link.mtu {
             let start = EthernetHeader.size + 24
             let destination = IPv6Address(bytes: UnsafeRawBufferPointer(txBuffer.view(start..<start + 16)))
             let mtu = destination.map { ipv6PathMTU.mtu(to: $0, linkMTU: link.mtu, now: now) } ?? link.mtu

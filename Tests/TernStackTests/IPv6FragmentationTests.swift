@@ -59,6 +59,19 @@ struct IPv6FragmentationTests {
         #expect(host.stack.counters[.datagramsFragmented] == 1)
     }
 
+    @Test("a link below IPv6's 1280-byte minimum still gets nothing larger than its MTU (a fuzz finding)")
+    func smallLink() throws {
+        let host = F.host { $0.mtu = 576 }
+        host.deliver(F.solicitation(for: F.hostGlobal, from: F.peerGlobal))
+        host.log.frames.removeAll()
+        _ = ping(host, size: 1000)
+        let raw = host.log.frames
+        #expect(raw.count == 2)
+        #expect(raw.allSatisfy { $0.count <= EthernetHeader.size + 576 })
+        let whole = try #require(reassemble(host.log.takeIPv6(), raw: raw))
+        #expect(whole.count == IPv6Header.size + ICMPv6Header.size + 1000)
+    }
+
     @Test("a UDP datagram of 65,000 bytes goes out in fragments")
     func largeUDP() throws {
         let host = hostKnowingPeer()
