@@ -156,8 +156,13 @@ extension NetworkStack {
                 offload: FrameOffload? = nil,
                 fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
         guard case .v4(let destination4) = destination else {
-            counters.drop(.ipNoRoute)
-            return .failed(.networkUnreachable)
+            guard case .v6(let destination6) = destination else { return .failed(.networkUnreachable) }
+            var source6: IPv6Address?
+            if let source {
+                guard case .v6(let local) = source else { return .failed(.invalidArgument) }
+                source6 = local
+            }
+            return sendIPv6(from: source6, to: destination6, protocol: proto, payloadLength: payloadLength, fill: fill)
         }
         var source4: IPv4Address?
         if let source {

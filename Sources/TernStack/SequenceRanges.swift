@@ -1,17 +1,28 @@
 import TernWire
 
-/// Disjoint, sorted ranges of sequence space: the out-of-order data a receiver holds.
-/// Bounded in count, so a peer sending scattered one-byte segments cannot grow it.
+/// Disjoint, sorted ranges of sequence space: the out-of-order data a receiver holds, or
+/// what a peer has SACKed. Bounded in count (`limit`), so a peer sending scattered one-byte
+/// segments cannot grow it without end; lookups are binary searches, so a few thousand
+/// ranges (a large window under heavy loss) cost little per segment.
 struct SequenceRanges {
     struct Range: Equatable {
         var start: SequenceNumber
         var end: SequenceNumber
     }
 
+    /// How many of the most recently changed ranges are remembered for SACK: as many
+    /// blocks as a segment can carry.
+    static let recentCapacity = 4
+
     private(set) var ranges: [Range] = []
-    /// The range most recently added to or created: reported first in SACK (RFC 2018 §4).
-    private(set) var mostRecent: Range?
-    let limit: Int
+    /// The ranges most recently added to or created, newest first: SACK reports them in
+    /// this order, so the first block holds the segment that triggered the ACK and the
+    /// others repeat what was reported most recently (RFC 2018 §4).
+    private(set) var recent: [Range] = []
+    /// Bytes covered by all ranges.
+    private(set) var totalBytes = 0
+    /// The most ranges held; an insert that would need another fails.
+    var limit: Int
 
     init(limit: Int) {
         self.limit = max(1, limit)
@@ -20,62 +31,80 @@ struct SequenceRanges {
     var isEmpty: Bool { ranges.isEmpty }
     var first: Range? { ranges.first }
 
+    /// The index of the first range that ends at or after `point` (ranges.count if none).
+    private func firstIndex(endingAtOrAfter point: SequenceNumber) -> Int {
+        var low = 0, high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].end < point { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// Adds `start..<end`, merging with overlapping or touching ranges. Returns false (and
     /// changes nothing) when it would need a new range beyond the limit.
     mutating func insert(start: SequenceNumber, end: SequenceNumber) -> Bool {
         guard start < end else { return true }
+        let first = firstIndex(endingAtOrAfter: start)
+        var last = first
+        while last < ranges.count && ranges[last].start <= end { last += 1 }
         var merged = Range(start: start, end: end)
-        var firstTouching = ranges.count
-        var lastTouching = -1
-        for (i, r) in ranges.enumerated() where r.end >= merged.start && r.start <= merged.end {
-            firstTouching = min(firstTouching, i)
-            lastTouching = i
-        }
-        if lastTouching >= firstTouching {
-            merged.start = SequenceNumber.min(merged.start, ranges[firstTouching].start)
-            merged.end = SequenceNumber.max(merged.end, ranges[lastTouching].end)
-            ranges.replaceSubrange(firstTouching...lastTouching, with: [merged])
+        var replaced = 0
+        if last > first {
+            merged.start = SequenceNumber.min(merged.start, ranges[first].start)
+            merged.end = SequenceNumber.max(merged.end, ranges[last - 1].end)
+            for r in ranges[first..<last] { replaced += r.end - r.start }
+            ranges.replaceSubrange(first..<last, with: CollectionOfOne(merged))
         } else {
             guard ranges.count < limit else { return false }
-            let index = ranges.firstIndex { $0.start > merged.start } ?? ranges.count
-            ranges.insert(merged, at: index)
+            if ranges.isEmpty { ranges.reserveCapacity(8) }
+            ranges.insert(merged, at: first)
         }
-        mostRecent = merged
+        totalBytes += (merged.end - merged.start) - replaced
+        noteRecent(merged)
         return true
+    }
+
+    /// Puts `merged` first among the recent ranges; any it swallowed go.
+    private mutating func noteRecent(_ merged: Range) {
+        recent.removeAll { $0.start >= merged.start && $0.end <= merged.end }
+        if recent.isEmpty { recent.reserveCapacity(Self.recentCapacity) }
+        if recent.count == Self.recentCapacity { recent.removeLast() }
+        recent.insert(merged, at: 0)
     }
 
     /// Drops the ranges that `point` has reached (the data became in-order) and returns
     /// how far in-order data now extends, or nil when it extends no further than `point`.
     mutating func popContiguous(at point: SequenceNumber) -> SequenceNumber? {
         var reach = point
-        var advanced = false
-        while let r = ranges.first, r.start <= reach {
-            ranges.removeFirst()
-            if r.end > reach {
-                reach = r.end
-                advanced = true
-            }
+        var count = 0
+        for r in ranges {
+            guard r.start <= reach else { break }
+            if r.end > reach { reach = r.end }
+            totalBytes -= r.end - r.start
+            count += 1
         }
-        if let m = mostRecent, !ranges.contains(m) { mostRecent = nil }
-        return advanced ? reach : nil
+        guard count > 0 else { return nil }
+        ranges.removeFirst(count)
+        recent.removeAll { $0.start <= reach }
+        return reach > point ? reach : nil
     }
 
     /// Forgets everything before `point`, trimming a range that straddles it.
     mutating func removeBelow(_ point: SequenceNumber) {
-        while let r = ranges.first, r.start < point {
-            if r.end <= point {
-                ranges.removeFirst()
-            } else {
-                ranges[0].start = point
-                break
-            }
+        var count = 0
+        while count < ranges.count && ranges[count].end <= point {
+            totalBytes -= ranges[count].end - ranges[count].start
+            count += 1
         }
-        if let m = mostRecent, !ranges.contains(m) { mostRecent = nil }
-    }
-
-    /// Bytes covered by all ranges.
-    var totalBytes: Int {
-        ranges.reduce(0) { $0 + ($1.end - $1.start) }
+        if count > 0 { ranges.removeFirst(count) }
+        if let r = ranges.first, r.start < point {
+            totalBytes -= point - r.start
+            ranges[0].start = point
+        }
+        recent.removeAll { $0.end <= point }
+        for i in recent.indices where recent[i].start < point { recent[i].start = point }
+        if ranges.isEmpty { removeAll() }
     }
 
     /// The end of the last range.
@@ -84,9 +113,12 @@ struct SequenceRanges {
     /// Bytes covered within `start..<end`.
     func coveredBytes(from start: SequenceNumber, to end: SequenceNumber) -> Int {
         var total = 0
-        for r in ranges {
+        var i = firstIndex(endingAtOrAfter: start)
+        while i < ranges.count && ranges[i].start < end {
+            let r = ranges[i]
             let lower = SequenceNumber.max(r.start, start), upper = SequenceNumber.min(r.end, end)
             if upper > lower { total += upper - lower }
+            i += 1
         }
         return total
     }
@@ -94,25 +126,34 @@ struct SequenceRanges {
     /// The first uncovered stretch at or after `point` that lies below the last range.
     func nextGap(from point: SequenceNumber) -> (start: SequenceNumber, end: SequenceNumber)? {
         var cursor = point
-        for r in ranges {
-            if r.end <= cursor { continue }
-            if r.start > cursor { return (cursor, r.start) }
-            cursor = r.end
+        var i = firstIndex(endingAtOrAfter: point)
+        while i < ranges.count {
+            let r = ranges[i]
+            if r.end > cursor {
+                if r.start > cursor { return (cursor, r.start) }
+                cursor = r.end
+            }
+            i += 1
         }
         return nil
     }
 
+    /// Forgets every range and gives the storage back.
     mutating func removeAll() {
-        ranges.removeAll()
-        mostRecent = nil
+        ranges = []
+        recent = []
+        totalBytes = 0
     }
 
-    /// Up to `count` SACK blocks: the most recent range first, then the others in order.
+    /// Up to `count` SACK blocks: the recent ranges, newest first, then the others from
+    /// the lowest up (the sender repairs the lowest holes first).
     func sackBlocks(count: Int) -> TCPSACKBlocks {
         var blocks = TCPSACKBlocks()
         guard count > 0 else { return blocks }
-        if let m = mostRecent { blocks.append(TCPSACKBlock(left: m.start, right: m.end)) }
-        for r in ranges where blocks.count < count && r != mostRecent {
+        for r in recent where blocks.count < count {
+            blocks.append(TCPSACKBlock(left: r.start, right: r.end))
+        }
+        for r in ranges where blocks.count < count && !recent.contains(r) {
             blocks.append(TCPSACKBlock(left: r.start, right: r.end))
         }
         return blocks

@@ -22,6 +22,7 @@ public struct StackConfiguration: Sendable {
     public var ipv4 = IPv4Configuration()
     public var icmp = ICMPConfiguration()
     public var tcp = TCPConfiguration()
+    public var ipv6 = IPv6Configuration()
 
     /// A host on one link named `eth0`.
     public init(mac: MACAddress, address: IPv4Subnet, gateway: IPv4Address? = nil,
@@ -132,8 +133,11 @@ public struct TCPConfiguration: Sendable {
     /// Bytes all connections together may hold in receive buffers beyond
     /// `receiveBufferSize`; when used up, buffers stay as they are.
     public var receiveBufferGrowthLimit = 32 * 1024 * 1024
-    /// Out-of-order ranges held per connection.
-    public var maximumOutOfOrderRanges = 32
+    /// The most ranges one connection tracks: out-of-order data it holds, or blocks the
+    /// peer has SACKed. Within this bound a connection keeps one range per KiB of its buffer
+    /// (at least 16), enough for every other full-sized segment of a window to be lost,
+    /// for a few bytes of bookkeeping per KiB buffered.
+    public var maximumOutOfOrderRanges = 4096
     /// Initial retransmission timeout (RFC 6298 says 1 s).
     public var initialRTO: Duration = .seconds(1)
     /// Lower bound of the retransmission timeout (RFC 6298 says 1 s; Linux uses 200 ms).

@@ -33,7 +33,8 @@ public struct StackResourceUsage: Sendable, Equatable, CustomStringConvertible {
     /// `TCPConfiguration.receiveBufferSize` (bound: `TCPConfiguration.receiveBufferGrowthLimit`).
     public var tcpReceiveBufferGrowth = 0
     /// The most ranges one connection tracks, out-of-order data received or blocks the peer
-    /// has SACKed (bound: `TCPConfiguration.maximumOutOfOrderRanges`).
+    /// has SACKed (bound: `TCPConfiguration.maximumOutOfOrderRanges`, and one per KiB of the
+    /// connection's buffer).
     public var tcpLargestRangeCount = 0
     /// Entries in the TCP timer heap. Stale entries are only skipped when they come due,
     /// so this may exceed the connection count for a while, never for long.

@@ -12,6 +12,7 @@ extension TCPConnection {
         irs = segment.sequence
         receiveNext = irs + 1
         advertisedEdge = receiveNext
+        lastACKSent = receiveNext
         let options = segment.options
         peerMSS = max(64, Int(options.maximumSegmentSize ?? 536))
         if let shift = options.windowScale {
@@ -75,7 +76,19 @@ extension TCPConnection {
             return
         default:
             synchronizedSegmentArrives(segment)
+            if ackBeforeNextSegment { acknowledgeAtOnce() }
         }
+    }
+
+    /// Sends the ACK owed now, inside the batch of segments being processed, as a separate
+    /// segment or on data going out anyway. A sender that learns of a loss or of progress
+    /// only once per batch (tens of segments on a fast link) gets too few duplicate ACKs
+    /// to recover quickly, and its ACK clock stalls.
+    private func acknowledgeAtOnce() {
+        ackBeforeNextSegment = false
+        guard ackNow else { return }
+        output()
+        layer.scheduleTimer(self)
     }
 
     /// SYN-SENT (RFC 9293 §3.10.7.3).
@@ -184,8 +197,13 @@ extension TCPConnection {
         }
         guard acknowledgmentArrives(segment) else { return }
 
-        // RFC 7323 §4.3: remember the timestamp of a segment at the left edge of the window.
-        if timestampsEnabled, let ts = segment.options.timestamps, segment.sequence <= receiveNext {
+        // RFC 7323 §4.3: remember the timestamp of a segment that starts at or below the
+        // last acknowledgment sent. So a delayed ACK echoes the earliest segment it covers,
+        // a duplicate ACK for out-of-order data echoes the segment that last advanced the
+        // window, and the ACK for a hole filled echoes the segment that filled it: each
+        // measures the round trip the sender needs to know about. PAWS (above) already
+        // refused a timestamp older than the one held.
+        if timestampsEnabled, let ts = segment.options.timestamps, segment.sequence <= lastACKSent {
             timestampRecent = ts.value
         }
         guard acceptability == .accept else {
@@ -503,8 +521,10 @@ extension TCPConnection {
         if sequence < receiveNext {
             let skip = receiveNext - sequence
             guard skip < payload.count else {
+                // All of it arrived before: the sender may be missing our ACK (RFC 5681 §4.2).
                 layer.drop(.tcpDuplicate)
                 ackNow = true
+                ackBeforeNextSegment = true
                 layer.needsOutput(self)
                 return
             }
@@ -516,6 +536,7 @@ extension TCPConnection {
         guard room > 0 else {
             layer.drop(.tcpOutOfWindow)
             ackNow = true
+            ackBeforeNextSegment = true
             layer.needsOutput(self)
             return
         }
@@ -523,6 +544,7 @@ extension TCPConnection {
         let accepted = payload.view(0..<length)
         bufferReleaseDeadline = nil
         if offset == 0 {
+            let before = receiveNext
             receiveBuffer.write(accepted, at: 0)
             receiveBuffer.commit(length)
             receiveNext = receiveNext + length
@@ -531,30 +553,55 @@ extension TCPConnection {
                 receiveBuffer.commit(reach - receiveNext)
                 receiveNext = reach
             }
+            layer.count(.tcpDataBytesReceived, UInt64(receiveNext - before))
             // A super-segment from a link with offloads counts as the segments it carries.
             unacknowledgedSegments += max(1, length / max(1, layer.ourMSS))
             // RFC 5681 §4.2: ACK at once when a hole fills, else at least every second segment.
             if fillsHole || unacknowledgedSegments >= 2 {
                 ackNow = true
+                ackBeforeNextSegment = true
             } else {
                 armDelayedACK()
             }
             post(.readable)
             if let fin = pendingFIN, fin == receiveNext { acceptFIN() }
         } else {
+            // A duplicate ACK (with SACK) for an out-of-order segment tells the sender about
+            // the hole (RFC 5681 §4.2), even for one we cannot keep.
+            ackNow = true
+            let rangesBefore = outOfOrder.ranges.count
             guard outOfOrder.insert(start: sequence, end: sequence + length) else {
                 layer.drop(.tcpOutOfOrderFull)
-                ackNow = true
+                ackBeforeNextSegment = true
                 layer.needsOutput(self)
                 return
             }
             receiveBuffer.write(accepted, at: offset)
-            // A duplicate ACK (with SACK) at once tells the sender about the hole.
-            ackNow = true
+            if outOfOrder.ranges.count > rangesBefore || !mayCompressDuplicateACK() {
+                ackBeforeNextSegment = true
+            } else {
+                compressedACKs += 1
+            }
         }
         noteWindowUse(dataEnd: sequence + length)
         layer.needsOutput(self)
     }
+
+    /// Whether the duplicate ACK for a segment that only extended a SACKed range may wait
+    /// for the end of the batch of segments being processed, as Linux's receiver compresses
+    /// them (`tcp_comp_sack_nr`): once three duplicates have gone out for this hole — the
+    /// sender has all it needs to start recovery — and fewer than `maximumCompressedACKs`
+    /// are waiting. A segment that opens a new range, fills a hole or comes in order is
+    /// still acknowledged at once. Without this, a sender recovering a loss in a window of
+    /// hundreds of segments gets an ACK, and works through its SACK scoreboard, for every
+    /// one of them.
+    private func mayCompressDuplicateACK() -> Bool {
+        sackEnabled && lastACKSent == receiveNext && acksAtLastNumber >= 4
+            && compressedACKs < Self.maximumCompressedACKs
+    }
+
+    /// Duplicate ACKs merged into one at most (Linux's `tcp_comp_sack_nr` default).
+    static let maximumCompressedACKs = 44
 
     /// Data after `closeDiscardingInput()`: in-order bytes are acknowledged as if read and
     /// dropped; later ones are dropped unacknowledged (the peer sends them again once the
@@ -562,6 +609,7 @@ extension TCPConnection {
     private func discardData(_ segment: IncomingSegment) {
         let end = segment.sequence + segment.payload.count
         if segment.sequence <= receiveNext && end > receiveNext {
+            layer.count(.tcpDataBytesReceived, UInt64(end - receiveNext))
             receiveNext = end
             if let fin = pendingFIN, fin == receiveNext { acceptFIN() }
         } else if segment.sequence > receiveNext {

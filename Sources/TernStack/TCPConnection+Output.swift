@@ -320,6 +320,9 @@ extension TCPConnection {
     private func acknowledgmentSent(edge: SequenceNumber) {
         ackNow = false
         unacknowledgedSegments = 0
+        acksAtLastNumber = receiveNext == lastACKSent ? acksAtLastNumber + 1 : 1
+        compressedACKs = 0
+        lastACKSent = receiveNext
         delayedACKDeadline = nil
         if edge > advertisedEdge { advertisedEdge = edge }
         lastSendTime = layer.now

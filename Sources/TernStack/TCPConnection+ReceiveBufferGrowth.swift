@@ -33,6 +33,7 @@ extension TCPConnection {
         let extra = grown - capacity
         guard extra > 0, layer.receiveBufferGrowth + extra <= configuration.receiveBufferGrowthLimit else { return }
         receiveBuffer.grow(to: grown)
+        outOfOrder.limit = TCPConnection.rangeLimit(bufferSize: grown, configuration: configuration)
         receiveBufferGrowth += extra
         layer.receiveBufferGrowth += extra
         layer.count(.tcpReceiveBufferGrowths)

@@ -111,6 +111,8 @@ public final class TCPConnection {
     var receiveNext = SequenceNumber(0)
     /// Shift we apply to our window field.
     var receiveScale: UInt8 = 0
+    /// The acknowledgment number of the last segment we sent (RFC 7323's Last.ACK.sent).
+    var lastACKSent = SequenceNumber(0)
     /// The right edge of the window last advertised; never moved left (RFC 9293 §3.8.6).
     var advertisedEdge = SequenceNumber(0)
     /// In-order unread bytes, and out-of-order bytes parked beyond them.
@@ -182,6 +184,14 @@ public final class TCPConnection {
     var lastChallengeACK: Instant?
     /// In-order data segments received since the last ACK we sent.
     var unacknowledgedSegments = 0
+    /// The ACK owed for the segment being processed must go before the next segment is
+    /// looked at, not after the whole batch: the second full-sized segment, an out-of-order
+    /// or duplicate one (but see `mayCompressDuplicateACK`), a hole filled (RFC 5681 §4.2).
+    var ackBeforeNextSegment = false
+    /// ACKs sent in a row with the same acknowledgment number (the first and its duplicates).
+    var acksAtLastNumber = 0
+    /// Duplicate ACKs left for the end of the batch since the last ACK went out.
+    var compressedACKs = 0
 
     // MARK: Application side
     var pendingEvents: Events = []
@@ -213,13 +223,22 @@ public final class TCPConnection {
         self.timestampOffset = timestampOffset
         self.sendBuffer = ByteRing(capacity: configuration.sendBufferSize, pool: layer.sendBufferPool)
         self.receiveBuffer = ByteRing(capacity: configuration.receiveBufferSize, pool: layer.receiveBufferPool)
-        self.outOfOrder = SequenceRanges(limit: configuration.maximumOutOfOrderRanges)
-        self.scoreboard = SequenceRanges(limit: configuration.maximumOutOfOrderRanges)
+        self.outOfOrder = SequenceRanges(limit: TCPConnection.rangeLimit(bufferSize: configuration.receiveBufferSize,
+                                                                         configuration: configuration))
+        self.scoreboard = SequenceRanges(limit: TCPConnection.rangeLimit(bufferSize: configuration.sendBufferSize,
+                                                                         configuration: configuration))
         self.sendMSS = 536
         self.congestion = CongestionControl(mss: 536, initialSequence: iss,
                                             maximumWindow: 2 * configuration.sendBufferSize)
         self.rtt = RTTEstimator(initial: configuration.initialRTO, minimum: configuration.minimumRTO,
                                 maximum: configuration.maximumRTO)
+    }
+
+    /// The ranges a buffer of `bufferSize` bytes may be split into: one per KiB (a
+    /// sender whose every other segment of at least 512 bytes is lost needs no more),
+    /// at least 16, at most `maximumOutOfOrderRanges`.
+    static func rangeLimit(bufferSize: Int, configuration: TCPConfiguration) -> Int {
+        min(configuration.maximumOutOfOrderRanges, max(16, bufferSize / 1024))
     }
 
     // MARK: - Reading

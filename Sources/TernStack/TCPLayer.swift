@@ -105,7 +105,7 @@ final class TCPLayer {
     var now: Instant { stack.now }
 
     @inline(__always)
-    func count(_ event: StackEventCounter) { stack.counters.count(event) }
+    func count(_ event: StackEventCounter, _ n: UInt64 = 1) { stack.counters.count(event, n) }
 
     @inline(__always)
     func drop(_ reason: DropReason) { stack.counters.drop(reason) }
