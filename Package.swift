@@ -66,7 +66,7 @@ let package = Package(
         tool("tern-route", ["TernWire", "TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")], exclude: ["examples"]),
         tool("tern-words", ["TernServices", "TernToolSupport", "TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-microbench", ["TernWire"]),
-        tool("tern-enginebench", ["TernStack", "TernWire"]),
+        tool("tern-enginebench", ["TernStack", "TernWire", "TernTestSupport"]),
 
         // Fuzz targets: Tools/fuzz.sh builds them with libFuzzer and AddressSanitizer; a plain
         // build makes a tool that replays saved inputs.
