@@ -13,7 +13,12 @@ extension TCPConnection {
             if sendNext == iss { sendSYN() }
             return
         case .synReceived:
-            if sendNext == iss { sendSYN() }
+            if sendNext == iss {
+                sendSYN()
+            } else if ackNow {
+                // A challenge ACK, or the answer to a segment outside the window.
+                sendACK()
+            }
             return
         default:
             break

@@ -59,11 +59,13 @@ extension TCPConnection {
         var timeout = rtt.timeout
         timerMode = .retransmission
         if sackEnabled && probesSent < Self.maximumProbes && state.isSynchronized, let srtt = rtt.smoothed {
-            // PTO = 2·SRTT, at least 1 ms (a host on a virtual link has round trips of tens
-            // of microseconds; Linux's 10 ms floor would leave the link idle for hundreds of
-            // them). With one segment in flight the peer may be holding a delayed ACK, so
-            // allow for that too. Each further probe waits twice as long.
-            var probe = max(2 * srtt, 1_000_000)
+            // PTO = 2·SRTT plus 2 ms, as Linux computes it: on a virtual link a round trip is
+            // tens of microseconds, but a receiver that is a process (or the kernel under
+            // load) answers a burst with scheduling delays of a millisecond or more, and a
+            // bare 2·SRTT (or a 1 ms floor) fired probes on clean links. With one segment
+            // in flight the peer may be holding a delayed ACK, so allow for that too. Each
+            // further probe waits twice as long.
+            var probe = 2 * srtt + 2_000_000
             if sendMax - sendUnacknowledged <= sendMSS {
                 probe += layer.delayedACKNanoseconds + 10_000_000
             }
