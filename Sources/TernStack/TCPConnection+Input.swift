@@ -355,6 +355,18 @@ extension TCPConnection {
             sendChallengeACK()
             return false
         }
+        // PRR (RFC 6937): what this ACK delivered sets the window for the sends it allows.
+        // Runs after `checkSACKLoss` (defers run last first); not on the ACK that starts
+        // recovery, after which only the fast retransmit goes.
+        let wasInRecovery = congestion.inRecovery
+        let unacknowledgedBefore = sendUnacknowledged
+        let sackedAtStart = scoreboard.totalBytes
+        defer {
+            if wasInRecovery && congestion.inRecovery && congestion.usesSACK {
+                let delivered = (sendUnacknowledged - unacknowledgedBefore) + (scoreboard.totalBytes - sackedAtStart)
+                congestion.onRecoveryACK(delivered: max(0, delivered), pipe: recoveryPipe())
+            }
+        }
         let segmentWindow = Int(segment.header.window) << Int(sendScale)
         if sackEnabled && !segment.options.sackBlocks.isEmpty {
             let sackedBefore = scoreboard.totalBytes

@@ -196,6 +196,7 @@ extension TCPConnection {
             timedSegment = (sequence, layer.now)
         }
         acknowledgmentSent(edge: edge)
+        congestion.onRecoverySend(length + (fin ? 1 : 0))
         // The flight includes this segment before any timer is armed for it.
         let end = sequence + length + (fin ? 1 : 0)
         if end > sendMax { sendMax = end }
