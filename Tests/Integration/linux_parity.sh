@@ -51,7 +51,7 @@ if tap_host "$NS" --discard-port 9 --chargen-port 19; then
     retransmissions=$(echo "$counters" | grep -oE "TCP retransmissions: [0-9]+" | grep -oE "[0-9]+$")
     probes=$(echo "$counters" | grep -oE "TCP tail loss probes: [0-9]+" | grep -oE "[0-9]+$")
     # A loss probe that fires before the kernel's ACK is a spurious retransmission. With
-    # probes after 2·SRTT + 1 ms there were several per transfer; now there are none, but
+    # probes after 2·SRTT (at least 1 ms) there were several per transfer; now there are none, but
     # on a heavily loaded machine a scheduling delay of over 8 ms can still make one.
     if [ "${retransmissions:-0}" -le 2 ]; then
         pass "clean link: 3 × 20 MiB each way, ${retransmissions:-no} retransmissions (at most 2)"
