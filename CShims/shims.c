@@ -98,6 +98,13 @@ int tern_packet_socket_open(const char *ifname, int *ifindex, const char **faile
     // Frames we send must not come back to us as received frames.
     int one = 1;
     (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
+    // Room for a burst of a few thousand frames while the daemon waits for the CPU: the
+    // default (about 200 KiB, a hundred frames) overflows when a router's two links are
+    // busy on a small machine, and TCP through it then loses a fifth of its segments.
+    // FORCE passes rmem_max as root; the plain option is the fallback without the right.
+    int buffer = 4 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
     // Without this header, frames from a sender with checksum offload (a veth peer, say)
     // arrive with the checksum field unfinished and no way to tell.
     if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) {

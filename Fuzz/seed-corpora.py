@@ -113,10 +113,10 @@ def checksum(data):
     return ~total & 0xFFFF
 
 
-def ip_frame(proto, transport, identification=1, flags_offset=0, total=None):
+def ip_frame(proto, transport, identification=1, flags_offset=0, total=None, ttl=64):
     """Ethernet + IPv4 with placeholder addresses and MACs (the record's patch bits fix them)."""
     length = total if total is not None else 20 + len(transport)
-    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, length, identification, flags_offset, 64, proto, 0,
+    header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, length, identification, flags_offset, ttl, proto, 0,
                          bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
     header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
     return b"\x02\x00\x0a\x00\x00\x02" + b"\x02\xaa\x00\x00\x00\x01" + b"\x08\x00" + header + transport
@@ -227,6 +227,19 @@ def stack_sessions():
         + fragment(more, 6, 0, 4) + fragment(more, 6, 2, 4) + fragment(more, 6, 0, 4) + advance(31000)
     s["udp-broadcasts"] = bytes([1]) + datagram(0x40, 4) + datagram(0x80, 100) + datagram(0x41, 1) \
         + fragment(0x20, 9, 0, 1)
+    # A router (settings bit 3): patched addresses without patched ports aim at the host
+    # behind its second link, so these are forwarded, answered with time exceeded, cut
+    # into fragments or refused with fragmentation needed.
+    forward = PATCH_ETH | PATCH_IP | REPAIR
+    s["forward-udp-ping-ttl"] = bytes([8]) + frame_record(forward, ip_frame(17, udp(40000, 53, b"query"))) \
+        + frame_record(forward, ip_frame(1, icmp_echo(7, 1, b"ping"))) \
+        + frame_record(forward, ip_frame(17, udp(40000, 33434, b"probe"), ttl=1)) \
+        + frame_record(forward, ip_frame(17, udp(40000, 33435, b"probe"), ttl=2)) \
+        + frame_record(forward, ip_frame(17, udp(40000, 53, b"from beyond")), peer=2) + advance(100)
+    s["forward-fragments-and-df"] = bytes([9]) \
+        + frame_record(forward, ip_frame(17, udp(40000, 53, bytes(1200)), identification=9)) \
+        + frame_record(forward, ip_frame(17, udp(40000, 53, bytes(1200)), identification=10, flags_offset=0x4000)) \
+        + advance(100)
     return s
 
 

@@ -29,10 +29,12 @@ enum BoundChecks {
         require(usage.reassemblyBytes <= ipv4.reassemblyMemory,
                 "\(usage.reassemblyBytes) bytes in reassembly, limit \(ipv4.reassemblyMemory)")
         require(usage.reassemblyBytes >= 0, "reassembly memory count went negative: \(usage.reassemblyBytes)")
-        let arp = configuration.arp
-        require(usage.arpEntries <= arp.maximumEntries, "\(usage.arpEntries) ARP entries, limit \(arp.maximumEntries)")
-        require(usage.arpQueuedDatagrams <= arp.maximumQueuedTotal,
-                "\(usage.arpQueuedDatagrams) datagrams waiting for ARP, limit \(arp.maximumQueuedTotal)")
+        // Each interface has its own cache with these limits.
+        let arp = configuration.arp, links = configuration.interfaces.count
+        require(usage.arpEntries <= arp.maximumEntries * links,
+                "\(usage.arpEntries) ARP entries, limit \(arp.maximumEntries) on each of \(links) links")
+        require(usage.arpQueuedDatagrams <= arp.maximumQueuedTotal * links,
+                "\(usage.arpQueuedDatagrams) datagrams waiting for ARP, limit \(arp.maximumQueuedTotal) on each of \(links) links")
         require(usage.arpLargestQueue <= arp.maximumQueuedPerAddress,
                 "\(usage.arpLargestQueue) datagrams waiting for one address, limit \(arp.maximumQueuedPerAddress)")
         require(usage.arpQueuedDatagrams >= 0, "ARP queue count went negative: \(usage.arpQueuedDatagrams)")

@@ -45,7 +45,10 @@ enum FrameRecord {
             }
             if flags & patchAddresses != 0 {
                 FrameBuilding.put(peer.ip, into: &frame, at: ip + 12)
-                FrameBuilding.put(toBroadcast ? StackCast.subnet.broadcast : StackCast.hostIP, into: &frame, at: ip + 16)
+                var destination = toBroadcast ? StackCast.subnet.broadcast : StackCast.hostIP
+                // A router's frames without patched ports are for the host behind its other link.
+                if world.forwarding && !toBroadcast && flags & patchPorts == 0 { destination = StackCast.farPeer.ip }
+                FrameBuilding.put(destination, into: &frame, at: ip + 16)
             }
             if hasPorts && flags & patchPorts != 0 {
                 if let target {

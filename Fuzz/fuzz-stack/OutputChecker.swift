@@ -17,19 +17,26 @@ struct SentSegment {
 
 /// Checks every frame the engine transmits: it parses through every layer, comes from us,
 /// fits the MTU, carries valid checksums and sane TCP flags; fragments of one datagram go
-/// out together and reassemble into a datagram whose checksum is valid.
+/// out together and reassemble into a datagram whose checksum is valid. A router's
+/// forwarded datagrams (another host's source) need a valid header, a TTL below 255, and
+/// a unicast next hop; what they carry is the sender's business.
 final class OutputChecker {
     private let mtu: Int
     private let mss: Int
+    private let forwarding: Bool
     private var fragments: [FragmentedDatagram] = []
 
     init(configuration: StackConfiguration) {
         mtu = configuration.mtu
         mss = configuration.mtu - IPv4Header.minimumSize - TCPHeader.minimumSize
+        forwarding = configuration.forwarding
     }
 
-    /// Checks one frame; returns what a TCP segment tells the scripts.
-    func check(_ frame: [UInt8]) -> SentSegment? {
+    /// Checks one frame sent on link `link` (0, or 1 for a router's second link); returns
+    /// what a TCP segment tells the scripts.
+    func check(_ frame: [UInt8], link: Int = 0) -> SentSegment? {
+        let ourMAC = link == 0 ? StackCast.hostMAC : StackCast.farMAC
+        let ourIP = link == 0 ? StackCast.hostIP : StackCast.farSubnet.address
         require(frame.count >= 60, "a \(frame.count)-byte frame went out unpadded")
         require(frame.count <= EthernetHeader.size + mtu, "a \(frame.count)-byte frame exceeds the MTU of \(mtu)")
         let parsed: ParsedFrame
@@ -39,15 +46,24 @@ final class OutputChecker {
             fatalError("invariant violated: a transmitted frame does not parse (\(error)): \(hex(frame))")
         }
         let ethernet = parsed.ethernet
-        require(ethernet.source == StackCast.hostMAC, "a frame went out from MAC \(ethernet.source)")
+        require(ethernet.source == ourMAC, "a frame went out on link \(link) from MAC \(ethernet.source)")
         switch parsed.network {
         case .arp(let arp):
-            require(arp.senderMAC == StackCast.hostMAC, "ARP with sender MAC \(arp.senderMAC)")
-            require(arp.senderIP == StackCast.hostIP || arp.senderIP == .any, "ARP with sender address \(arp.senderIP)")
+            require(arp.senderMAC == ourMAC, "ARP with sender MAC \(arp.senderMAC)")
+            require(arp.senderIP == ourIP || arp.senderIP == .any, "ARP with sender address \(arp.senderIP)")
             return nil
         case .ipv4(let header, let headerValid, let transport):
             require(headerValid, "IPv4 header checksum wrong: \(parsed)")
-            require(header.source == StackCast.hostIP, "a datagram went out from \(header.source)")
+            let ours = header.source == StackCast.hostIP || (forwarding && header.source == StackCast.farSubnet.address)
+            if !ours {
+                require(forwarding, "a datagram went out from \(header.source)")
+                require(header.timeToLive < 255, "a forwarded datagram kept TTL \(header.timeToLive)")
+                require(Int(header.totalLength) <= mtu, "a forwarded \(header.totalLength)-byte datagram exceeds the MTU")
+                require(!ethernet.destination.isMulticast, "a datagram forwarded to MAC \(ethernet.destination)")
+                require(!header.source.isMulticast && !header.source.isLoopback && header.source[0] != 0,
+                        "a datagram from \(header.source) was forwarded")
+                return nil
+            }
             require(header.destination != StackCast.hostIP, "a datagram went out to ourselves")
             require(Int(header.totalLength) <= mtu, "a \(header.totalLength)-byte datagram exceeds the MTU")
             let broadcastDestination = header.destination.isLimitedBroadcast

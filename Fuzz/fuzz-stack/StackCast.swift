@@ -20,6 +20,11 @@ enum StackCast {
         (IPv4Address(10, 0, 0, 4), MACAddress(0x02, 0xAA, 0, 0, 0, 4)),
     ]
 
+    /// The second link of a router (configuration bit 3): us as 10.9.0.1/24, one neighbour.
+    static let farMAC = MACAddress(0x02, 0x00, 10, 9, 0, 1)
+    static let farSubnet = IPv4Subnet(address: IPv4Address(10, 9, 0, 1), prefixLength: 24)!
+    static let farPeer = (ip: IPv4Address(10, 9, 0, 2), mac: MACAddress(0x02, 0xAA, 10, 9, 0, 2))
+
     /// The MAC a frame from `address` carries: its own on the link, the gateway's beyond it.
     static func mac(for address: IPv4Address) -> MACAddress {
         guard subnet.contains(address) else { return gatewayMAC }
@@ -44,10 +49,15 @@ enum StackCast {
     /// bound reachable by a short script.
     /// - bit 0: MTU 576 (outgoing fragmentation, small MSS) instead of 1500;
     /// - bit 1: buffers of 128 KiB / 64 KiB (window scaling) instead of 4 KiB / 2 KiB;
-    /// - bit 2: tight table limits instead of moderate ones.
+    /// - bit 2: tight table limits instead of moderate ones;
+    /// - bit 3: a router: a second link (`farSubnet`) and forwarding between the two.
     static func configuration(_ selector: UInt8) -> StackConfiguration {
         var c = StackConfiguration(mac: hostMAC, address: subnet, gateway: gatewayIP,
                                    mtu: selector & 1 != 0 ? 576 : 1500, randomSeed: 7)
+        if selector & 8 != 0 {
+            c.interfaces.append(InterfaceConfiguration(name: "eth1", mac: farMAC, address: farSubnet, mtu: c.mtu))
+            c.forwarding = true
+        }
         if selector & 2 != 0 {
             c.tcp.receiveBufferSize = 128 * 1024
             c.tcp.sendBufferSize = 64 * 1024

@@ -23,6 +23,8 @@ import TernWire
 ///      on that connection: sequence += the engine's last acknowledgment, acknowledgment +=
 ///      the end of what it last sent;
 ///    - bits 6–7: which peer (`StackCast.peers`).
+///    With configuration bit 3 (a router), bit 1 without bit 3 or 5 addresses the datagram
+///    to the neighbour on the router's other link instead, so it is forwarded.
 /// 1. **Segment** `[target] [tcp flags] [shifts] [seq:2] [ack:2] [window:2] [options…] [payload…]`:
 ///    a well-formed TCP segment (see `SegmentRecord`).
 /// 2. **Advance** `[milliseconds:2]`: move the clock forward, polling at every deadline on the way.

@@ -38,8 +38,12 @@ final class StackWorld {
     let configuration: StackConfiguration
     private(set) var stack: NetworkStack!
     private(set) var now = Instant.seconds(1000)
-    /// Frames the engine sent during the current step.
+    /// Frames the engine sent during the current step, on its first link and (a router) on
+    /// its second.
     private let outbox = Outbox()
+    private let farOutbox = Outbox()
+    /// Configuration bit 3: two links and forwarding between them.
+    let forwarding: Bool
     let output: OutputChecker
     /// Every connection an application has held, in the order it got it.
     private(set) var connections: [TCPConnection] = []
@@ -57,8 +61,10 @@ final class StackWorld {
     init(configuration: StackConfiguration) {
         self.configuration = configuration
         self.output = OutputChecker(configuration: configuration)
+        forwarding = configuration.forwarding
         do {
-            stack = try NetworkStack(configuration: configuration, transmitter: outbox, now: now)
+            let transmitters: [any FrameTransmitter] = forwarding ? [outbox, farOutbox] : [outbox]
+            stack = try NetworkStack(configuration: configuration, transmitters: transmitters, now: now)
         } catch {
             fatalError("the fuzz configuration is invalid: \(error)")
         }
@@ -73,6 +79,13 @@ final class StackWorld {
         stack.start(now: now)
         // The gateway introduces itself, so replies to it need no ARP.
         deliver(FrameBuilding.arpRequest(from: StackCast.peers[0]))
+        if forwarding {
+            // The neighbour on the second link too, so forwarded datagrams need no ARP.
+            var request = FrameBuilding.arpRequest(from: StackCast.farPeer)
+            FrameBuilding.put(StackCast.farSubnet.address, into: &request, at: FrameBuilding.ethernetSize + 24)
+            request.withUnsafeBytes { stack.receive(frame: $0, on: 1, now: now) }
+            poll()
+        }
     }
 
     // MARK: - Steps
@@ -123,15 +136,18 @@ final class StackWorld {
     }
 
     private func checkStep() {
-        let frames = outbox.frames
-        outbox.frames.removeAll(keepingCapacity: true)
-        for frame in frames {
-            if StackWorld.trace { traceLine("\(now) out \(describe(frame))") }
-            if let learned = output.check(frame) { learn(learned) }
+        for (link, box) in [outbox, farOutbox].enumerated() {
+            let frames = box.frames
+            box.frames.removeAll(keepingCapacity: true)
+            for frame in frames {
+                if StackWorld.trace { traceLine("\(now) out\(link) \(describe(frame))") }
+                if let learned = output.check(frame, link: link) { learn(learned) }
+            }
         }
         output.finishStep()
-        require(stack.counters[.framesSent] == outbox.count,
-                "framesSent counter \(stack.counters[.framesSent]) differs from \(outbox.count) frames transmitted")
+        let sent = outbox.count + farOutbox.count
+        require(stack.counters[.framesSent] == sent,
+                "framesSent counter \(stack.counters[.framesSent]) differs from \(sent) frames transmitted")
         BoundChecks.check(stack.resourceUsage, against: configuration)
         for connection in connections {
             require(connection.availableBytes <= configuration.tcp.receiveBufferSize,

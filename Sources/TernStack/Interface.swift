@@ -35,14 +35,18 @@ public struct InterfaceConfiguration: Sendable {
     public var mtu: Int
     /// What the device does for us.
     public var capabilities: LinkCapabilities
+    /// IPv6 addresses with their on-link prefixes, besides the link-local one every link
+    /// takes from its MAC.
+    public var ipv6Addresses: [IPv6Subnet]
 
     public init(name: String, mac: MACAddress, address: IPv4Subnet, mtu: Int = 1500,
-                capabilities: LinkCapabilities = .none) {
+                capabilities: LinkCapabilities = .none, ipv6Addresses: [IPv6Subnet] = []) {
         self.name = name
         self.mac = mac
         self.address = address
         self.mtu = mtu
         self.capabilities = capabilities
+        self.ipv6Addresses = ipv6Addresses
     }
 }
 
@@ -80,8 +84,11 @@ public final class Interface {
     var arp: ARPCache
     /// Conflict warnings are rate limited: one per interval.
     var lastConflictReport: Instant?
+    /// Addresses, neighbour cache and duplicate address detection of IPv6.
+    var ipv6: InterfaceIPv6
 
-    init(index: Int, configuration: InterfaceConfiguration, arp: ARPConfiguration, transmitter: any FrameTransmitter) {
+    init(index: Int, configuration: InterfaceConfiguration, arp: ARPConfiguration, ipv6: IPv6Configuration,
+         isRouter: Bool, transmitter: any FrameTransmitter) {
         self.index = index
         self.name = configuration.name
         self.mac = configuration.mac
@@ -91,6 +98,8 @@ public final class Interface {
         self.capabilities = configuration.capabilities
         self.transmitter = transmitter
         self.arp = ARPCache(configuration: arp)
+        self.ipv6 = InterfaceIPv6(mac: configuration.mac, configured: configuration.ipv6Addresses, isRouter: isRouter,
+                                  configuration: ipv6)
     }
 
     /// Whether `address` is this link's subnet broadcast (or the limited broadcast).

@@ -12,6 +12,22 @@ struct ReceivedDatagram {
     var wasFragmented: Bool
     /// The index of the interface it arrived on.
     var interface: Int
+
+    /// The sender, for transports (which never look inside an address).
+    var source: IPAddress { .v4(header.source) }
+    /// The address it was sent to.
+    var destination: IPAddress { .v4(header.destination) }
+    /// A transport checksum may be left out (zero): so over IPv4 for UDP (RFC 768), never
+    /// over IPv6 (RFC 8200 §8.1).
+    var allowsZeroChecksum: Bool { true }
+
+    /// The checksum accumulator primed with this datagram's pseudo-header for `length`
+    /// bytes of protocol `proto`: a transport adds its bytes and checks for zero.
+    @inline(__always)
+    func pseudoHeader(_ proto: IPProtocol, length: Int) -> InternetChecksum {
+        InternetChecksum.pseudoHeader(source: header.source, destination: header.destination, protocol: proto,
+                                      length: length)
+    }
 }
 
 /// How an attempt to send a datagram ended.
@@ -140,8 +156,13 @@ extension NetworkStack {
                 offload: FrameOffload? = nil,
                 fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
         guard case .v4(let destination4) = destination else {
-            counters.drop(.ipNoRoute)
-            return .failed(.networkUnreachable)
+            guard case .v6(let destination6) = destination else { return .failed(.networkUnreachable) }
+            var source6: IPv6Address?
+            if let source {
+                guard case .v6(let local) = source else { return .failed(.invalidArgument) }
+                source6 = local
+            }
+            return sendIPv6(from: source6, to: destination6, protocol: proto, payloadLength: payloadLength, fill: fill)
         }
         var source4: IPv4Address?
         if let source {
@@ -150,6 +171,17 @@ extension NetworkStack {
         }
         return sendIPv4(from: source4, to: destination4, protocol: proto, payloadLength: payloadLength,
                         typeOfService: typeOfService, dontFragment: dontFragment, offload: offload, fill: fill)
+    }
+
+    /// The address a conversation with `destination` speaks from: that of the interface
+    /// its route leaves by. Throws for a destination no unicast conversation can have
+    /// (unspecified, broadcast, multicast) and for one without a route.
+    func unicastSource(toReach destination: IPAddress) throws(SocketError) -> IPAddress {
+        guard case .v4(let destination4) = destination else { throw .networkUnreachable }
+        guard !destination4.isUnspecified, !destination4.isLimitedBroadcast, !destination4.isMulticast,
+              !isDirectedBroadcast(destination4) else { throw .invalidArgument }
+        guard let route = routing.lookup(destination4) else { throw .networkUnreachable }
+        return .v4(interfaces[route.interface].address)
     }
 
     /// `sendIP` for IPv4 addresses.

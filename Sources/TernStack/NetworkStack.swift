@@ -26,6 +26,12 @@ extension FrameTransmitter {
 public enum StackEvent: Sendable, Equatable {
     /// Another host answered ARP for our own address.
     case addressConflict(address: IPv4Address, claimedBy: MACAddress)
+    /// Duplicate address detection found another node using one of our IPv6 addresses
+    /// (the MAC it answered from, when it answered rather than probed); the address is
+    /// not used.
+    case duplicateIPv6Address(address: IPv6Address, claimedBy: MACAddress?)
+    /// Neighbour discovery got no answer for an IPv6 next hop; packets waiting were dropped.
+    case neighborUnreachable(IPv6Address)
     /// ARP got no answer for a next hop; datagrams waiting for it were dropped.
     case resolutionFailed(IPv4Address)
 }
@@ -59,6 +65,7 @@ public final class NetworkStack {
     /// The time of the call being processed.
     var now: Instant
     var reassembler: IPv4Reassembler
+    var ipv6Reassembler: IPv6Reassembler
     var icmpErrorLimiter: TokenBucket
     var nextIdentification: UInt16
     var udpSockets: [UInt16: UDPSocket] = [:]
@@ -98,6 +105,7 @@ public final class NetworkStack {
         var table = RoutingTable()
         for (index, link) in configuration.interfaces.enumerated() {
             interfaces.append(Interface(index: index, configuration: link, arp: configuration.arp,
+                                        ipv6: configuration.ipv6, isRouter: configuration.forwarding,
                                         transmitter: transmitters[index]))
             table.addConnected(link.address, interface: index)
         }
@@ -117,6 +125,7 @@ public final class NetworkStack {
         self.random = SeededRandom(seed: configuration.randomSeed)
         self.now = now
         self.reassembler = IPv4Reassembler(configuration: configuration.ipv4)
+        self.ipv6Reassembler = IPv6Reassembler(configuration: configuration.ipv6)
         self.icmpErrorLimiter = TokenBucket(rate: configuration.icmp.errorsPerSecond,
                                             burst: configuration.icmp.errorBurst, now: now)
         self.nextIdentification = UInt16(truncatingIfNeeded: random.next())
@@ -128,18 +137,26 @@ public final class NetworkStack {
     }
 
     deinit {
+        // Sockets the application still holds must not reach into what is freed here: they
+        // are closed first, and every socket call checks for that before using the stack.
+        tcp.detachAll()
+        for socket in udpSockets.values { socket.detach() }
+        udpSockets.removeAll()
         txBuffer.deallocate()
         fragmentBuffer.deallocate()
         controlBuffer.deallocate()
     }
 
     /// Announces the host on every link: an ARP probe for our own address (a reply from
-    /// anyone else is a conflict, RFC 5227) and a gratuitous ARP so neighbours learn us.
+    /// anyone else is a conflict, RFC 5227) and a gratuitous ARP so neighbours learn us;
+    /// duplicate address detection for each IPv6 address (RFC 4862), which keeps them
+    /// tentative until it is done. A stack that is never started uses its addresses at once.
     public func start(now: Instant) {
         self.now = now
         for interface in interfaces {
             sendARPProbe(on: interface)
             sendGratuitousARP(on: interface)
+            startDuplicateAddressDetection(on: interface)
         }
     }
 
@@ -169,7 +186,8 @@ public final class NetworkStack {
             return
         }
         let destination = ethernet.header.destination
-        guard destination == interface.mac || destination.isBroadcast else {
+        guard destination == interface.mac || destination.isBroadcast
+              || (destination.isMulticast && interface.ipv6.accepts(linkGroup: destination)) else {
             counters.drop(.frameNotForUs)
             return
         }
@@ -178,6 +196,9 @@ public final class NetworkStack {
             handleIPv4(ethernet.payload, linkBroadcast: destination.isBroadcast, on: interface)
         case .arp:
             handleARP(ethernet.payload, from: ethernet.header.source, on: interface)
+        case .ipv6:
+            handleIPv6(ethernet.payload, from: ethernet.header.source, linkMulticast: destination.isMulticast,
+                       on: interface)
         default:
             counters.drop(.frameUnknownEtherType)
         }
@@ -214,8 +235,10 @@ public final class NetworkStack {
         self.now = now
         for interface in interfaces {
             if let due = interface.arp.nextDeadline, due <= now { runARPTimers(on: interface) }
+            if let due = ipv6Deadline(of: interface), due <= now { runIPv6Timers(on: interface) }
         }
         if !reassembler.isEmpty, let due = reassembler.nextDeadline, due <= now { runReassemblyTimers() }
+        if !ipv6Reassembler.isEmpty, let due = ipv6Reassembler.nextDeadline, due <= now { runIPv6ReassemblyTimers() }
         tcp.poll()
     }
 
@@ -232,7 +255,11 @@ public final class NetworkStack {
     /// pending. Work queued by a socket call since the last poll makes this `now`.
     public var nextDeadline: Instant? {
         var earliest = reassembler.isEmpty ? nil : reassembler.nextDeadline
-        for interface in interfaces { earliest = Instant.earliest(earliest, interface.arp.nextDeadline) }
+        if !ipv6Reassembler.isEmpty { earliest = Instant.earliest(earliest, ipv6Reassembler.nextDeadline) }
+        for interface in interfaces {
+            earliest = Instant.earliest(earliest, interface.arp.nextDeadline)
+            earliest = Instant.earliest(earliest, ipv6Deadline(of: interface))
+        }
         return Instant.earliest(tcp.nextDeadline, earliest)
     }
 

@@ -22,6 +22,7 @@ public struct StackConfiguration: Sendable {
     public var ipv4 = IPv4Configuration()
     public var icmp = ICMPConfiguration()
     public var tcp = TCPConfiguration()
+    public var ipv6 = IPv6Configuration()
 
     /// A host on one link named `eth0`.
     public init(mac: MACAddress, address: IPv4Subnet, gateway: IPv4Address? = nil,
@@ -70,7 +71,7 @@ public struct StackConfiguration: Sendable {
     }
 }
 
-/// ARP cache and resolution limits.
+/// ARP cache and resolution limits, for each interface's cache.
 public struct ARPConfiguration: Sendable {
     /// How long a learned entry is trusted before it is re-resolved.
     public var entryLifetime: Duration = .seconds(60)

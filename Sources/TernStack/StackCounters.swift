@@ -62,6 +62,17 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case tcpOutOfOrderFull
     case tcpInvalidInState
     case tcpBadSourceOrDestination
+    // IPv6 and Neighbor Discovery
+    case ipv6Malformed
+    case ipv6NotForUs
+    case ipv6BadSource
+    case ipv6HeaderRefused
+    case ndpInvalid
+    case ndpNotForUs
+    case ndpFromOurMAC
+    case ndpQueueFull
+    case ndpResolutionFailed
+    case ndpAddressConflict
 
     public var description: String {
         switch self {
@@ -118,6 +129,16 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .tcpOutOfOrderFull: "no room for out-of-order data"
         case .tcpInvalidInState: "TCP segment invalid in its connection's state"
         case .tcpBadSourceOrDestination: "TCP segment from or to a broadcast address"
+        case .ipv6Malformed: "IPv6 packet truncated or not version 6"
+        case .ipv6NotForUs: "IPv6 packet for another host or group"
+        case .ipv6BadSource: "IPv6 source is multicast, loopback or ours"
+        case .ipv6HeaderRefused: "IPv6 extension headers refused"
+        case .ndpInvalid: "Neighbor Discovery message invalid"
+        case .ndpNotForUs: "neighbour solicitation for another address"
+        case .ndpFromOurMAC: "Neighbor Discovery message with our own MAC as sender"
+        case .ndpQueueFull: "no room to queue a packet awaiting Neighbor Discovery"
+        case .ndpResolutionFailed: "Neighbor Discovery resolution failed"
+        case .ndpAddressConflict: "another node claims one of our IPv6 addresses"
         }
     }
 }
@@ -156,6 +177,10 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case tcpActiveOpens
     case tcpTimeWaitReused
     case tcpConnectionsFailed
+    case ipv6PacketsDelivered
+    case neighborSolicitationsSent
+    case neighborSolicitationsAnswered
+    case neighborAdvertisementsSent
 
     public var description: String {
         switch self {
@@ -191,6 +216,10 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .tcpActiveOpens: "TCP active opens"
         case .tcpTimeWaitReused: "TIME-WAIT connections reused by a new SYN"
         case .tcpConnectionsFailed: "TCP connections failed"
+        case .ipv6PacketsDelivered: "IPv6 packets delivered"
+        case .neighborSolicitationsSent: "neighbour solicitations sent"
+        case .neighborSolicitationsAnswered: "neighbour solicitations answered"
+        case .neighborAdvertisementsSent: "neighbour advertisements sent"
         }
     }
 }

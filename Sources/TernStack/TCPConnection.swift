@@ -63,7 +63,8 @@ public final class TCPConnection {
     public let localAddress: IPAddress
     public let remotePort: UInt16
     let key: ConnectionKey
-    /// Unowned without reference counting: the layer (and its stack) outlive every socket.
+    /// Unowned without reference counting (none per segment). Safe: when its stack goes,
+    /// the layer ends every connection, and an ended one (CLOSED, TIME-WAIT) never uses it.
     unowned(unsafe) let layer: TCPLayer
 
     public internal(set) var state: TCPState
@@ -73,7 +74,8 @@ public final class TCPConnection {
     /// Disables Nagle's algorithm (RFC 896): small segments go out without waiting for
     /// outstanding data to be acknowledged.
     public var noDelay = false {
-        didSet { if noDelay { layer.needsOutput(self) } }
+        // An ended connection no longer reaches its layer (which may be gone with its stack).
+        didSet { if noDelay && state != .closed && state != .timeWait { layer.needsOutput(self) } }
     }
 
     /// The listener a passively opened connection belongs to, until it is accepted.

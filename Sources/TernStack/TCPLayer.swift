@@ -120,8 +120,9 @@ final class TCPLayer {
             drop(error == .truncated ? .tcpTruncated : .tcpMalformed)
             return
         }
-        let source4 = datagram.header.source, destination4 = datagram.header.destination
-        guard segment.isChecksumValid(source: source4, destination: destination4) else {
+        var sum = datagram.pseudoHeader(.tcp, length: segment.bytes.count)
+        sum.add(segment.bytes)
+        guard sum.value == 0 else {
             drop(.tcpBadChecksum)
             return
         }
@@ -142,7 +143,7 @@ final class TCPLayer {
             return
         }
         count(.tcpSegmentsReceived)
-        let source = IPAddress.v4(source4), destination = IPAddress.v4(destination4)
+        let source = datagram.source, destination = datagram.destination
         let incoming = IncomingSegment(header: segment.header, options: options, payload: segment.payload,
                                        source: source, destination: destination)
         let key = ConnectionKey(local: destination, localPort: segment.header.destinationPort, remote: source,
@@ -425,6 +426,26 @@ final class TCPLayer {
         terminate(connection, error: nil, notify: true, finalState: .timeWait)
     }
 
+    /// The stack is going away: every connection ends as closed (with `.closed`; unread
+    /// bytes stay readable) and every listener stops, so sockets the application still
+    /// holds answer as closed sockets do, which never touch the layer, instead of reaching
+    /// into freed tables.
+    func detachAll() {
+        for connection in connections.values where connection.state != .closed {
+            connection.state = .closed
+            connection.error = .closed
+            connection.releaseEverything(keepingReceived: true)
+        }
+        connections.removeAll()
+        lastConnection = nil
+        for listener in listeners.values { listener.detach() }
+        listeners.removeAll()
+        timers = Heap()
+        eventQueue.removeAll()
+        listenerQueue.removeAll()
+        outputQueue.removeAll()
+    }
+
     func closeListener(_ listener: TCPListener) {
         if listeners[listener.port] === listener { listeners[listener.port] = nil }
     }
@@ -547,12 +568,8 @@ final class TCPLayer {
     }
 
     func connect(to remote: IPAddress, port: UInt16, localPort: UInt16) throws(SocketError) -> TCPConnection {
-        guard case .v4(let remote4) = remote else { throw .networkUnreachable }
-        guard port != 0, !remote4.isUnspecified, !remote4.isLimitedBroadcast, !remote4.isMulticast,
-              !stack.isDirectedBroadcast(remote4) else { throw .invalidArgument }
-        guard let route = stack.routing.lookup(remote4) else { throw .networkUnreachable }
-        // The connection speaks from the address of the link its route leaves by.
-        let local = IPAddress.v4(stack.interfaces[route.interface].address)
+        guard port != 0 else { throw .invalidArgument }
+        let local = try stack.unicastSource(toReach: remote)
         guard connections.count < configuration.maximumConnections else { throw .tooManyConnections }
         let chosen: UInt16
         if localPort == 0 {

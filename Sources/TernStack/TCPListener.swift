@@ -19,7 +19,8 @@ public final class TCPListener {
     public let port: UInt16
     public let backlog: Int
     public weak var delegate: (any TCPListenerDelegate)?
-    /// Unowned without reference counting: the layer (and its stack) outlive every socket.
+    /// Unowned without reference counting. Safe: the layer closes its listeners as its stack
+    /// goes (`detach`), and a closed listener never uses it.
     unowned(unsafe) let layer: TCPLayer
 
     var acceptQueue = Deque<TCPConnection>()
@@ -50,6 +51,14 @@ public final class TCPListener {
         layer.closeListener(self)
         while let connection = acceptQueue.popFirst() { connection.abort() }
         for connection in halfOpen where connection.state == .synReceived { connection.abort() }
+        halfOpen.removeAll()
+        halfOpenCount = 0
+    }
+
+    /// The stack is going away: no more connections; the layer has closed the queued ones.
+    func detach() {
+        isOpen = false
+        acceptQueue.removeAll()
         halfOpen.removeAll()
         halfOpenCount = 0
     }

@@ -25,7 +25,8 @@ public final class UDPSocket {
     /// The last ICMP error for a connected socket, cleared when read.
     public private(set) var pendingError: SocketError?
 
-    /// Unowned without reference counting: the stack outlives every socket.
+    /// Unowned without reference counting (no count traffic per datagram). Safe: the
+    /// stack closes its sockets as it goes (`detach`), and a closed socket never uses it.
     unowned(unsafe) let stack: NetworkStack
     private(set) var isOpen = true
     /// While a datagram is being delivered, the (unicast) address it was sent to: a reply
@@ -77,6 +78,11 @@ public final class UDPSocket {
         guard isOpen else { return }
         isOpen = false
         stack.unbindUDP(self)
+    }
+
+    /// The stack is going away: the socket is closed, and its calls answer `.closed`.
+    func detach() {
+        isOpen = false
     }
 
     func deliverError(_ error: SocketError) {
@@ -137,11 +143,14 @@ extension NetworkStack {
             counters.drop(error == .truncated ? .udpTruncated : .udpBadLength)
             return
         }
-        guard udp.isChecksumValid(source: datagram.header.source, destination: datagram.header.destination) else {
+        var sum = datagram.pseudoHeader(.udp, length: udp.bytes.count)
+        sum.add(udp.bytes)
+        let unchecked = udp.header.checksum == 0 && datagram.allowsZeroChecksum
+        guard unchecked || sum.value == 0 else {
             counters.drop(.udpBadChecksum)
             return
         }
-        let source = IPAddress.v4(datagram.header.source), sourcePort = udp.header.sourcePort
+        let source = datagram.source, sourcePort = udp.header.sourcePort
         guard let socket = udpSockets[udp.header.destinationPort] else {
             counters.drop(.udpNoListener)
             sendICMPError(type: .destinationUnreachable, code: ICMPUnreachableCode.port.rawValue, about: datagram)
@@ -152,7 +161,7 @@ extension NetworkStack {
             return
         }
         counters.count(.udpDatagramsDelivered)
-        socket.replySource = datagram.isBroadcast ? nil : .v4(datagram.header.destination)
+        socket.replySource = datagram.isBroadcast ? nil : datagram.destination
         socket.delegate?.udpSocket(socket, didReceive: udp.payload, from: source, port: sourcePort)
         socket.replySource = nil
     }

@@ -193,7 +193,8 @@ struct DaemonConfiguration {
     func stackConfiguration(mtus: [Int], offloads: [Bool], randomSeed: UInt64) -> StackConfiguration {
         let interfaces = links.indices.map { i in
             InterfaceConfiguration(name: links[i].name, mac: links[i].mac, address: links[i].address, mtu: mtus[i],
-                                   capabilities: offloads[i] ? .tapOffloads : .none)
+                                   capabilities: offloads[i] ? .tapOffloads : .none,
+                                   ipv6Addresses: links[i].ipv6Addresses)
         }
         var configuration = StackConfiguration(interfaces: interfaces, gateway: gateway, staticRoutes: routes,
                                                randomSeed: randomSeed)

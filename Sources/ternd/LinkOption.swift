@@ -13,6 +13,8 @@ struct LinkConfiguration {
     /// The TAP's or interface's name; also the link's name in routes (`dev NAME`).
     let name: String
     let address: IPv4Subnet
+    /// IPv6 addresses with their on-link prefixes (the link-local one is implied).
+    let ipv6Addresses: [IPv6Subnet]
     let mac: MACAddress
     /// The MTU asked for; nil leaves it to the device (1500 for a TAP, the interface's own
     /// for a packet socket).
@@ -40,14 +42,20 @@ struct LinkConfiguration {
         }
         try DaemonConfiguration.checkInterfaceName(name, flag: flag)
         var address: IPv4Subnet?
+        var ipv6: [IPv6Subnet] = []
         var mac: MACAddress?
         var mtu: Int?
         var hostText: String?
         var offloads = offloadsByDefault
         for item in parts.dropFirst() {
             guard let equals = item.firstIndex(of: "=") else {
-                if item.contains(":") && !item.contains(".") {
-                    throw UsageError("\(flag): IPv6 addresses (\(item)) are not supported yet")
+                if DaemonConfiguration.isIPv6Text(item) {
+                    let prefix = try DaemonConfiguration.parseIPv6HostCIDR(item, flag: flag)
+                    if ipv6.contains(where: { $0.contains(prefix.network) || prefix.contains($0.network) }) {
+                        throw UsageError("\(flag): \(item) overlaps another IPv6 address of the link")
+                    }
+                    ipv6.append(prefix)
+                    continue
                 }
                 guard address == nil else {
                     throw UsageError("\(flag): one IPv4 address per link (\(item) is a second one)")
@@ -81,16 +89,17 @@ struct LinkConfiguration {
         guard let address else {
             throw UsageError("\(flag): the link needs an address, e.g. --link \(kind.rawValue):\(name),10.1.0.254/24")
         }
-        try self.init(kind: kind, name: name, address: address, mac: mac, mtu: mtu, hostAddressText: hostText,
-                      offloads: offloads, flag: flag)
+        try self.init(kind: kind, name: name, address: address, ipv6Addresses: ipv6, mac: mac, mtu: mtu,
+                      hostAddressText: hostText, offloads: offloads, flag: flag)
     }
 
     /// A link from already parsed parts; checks the host address against the subnet.
-    init(kind: Kind, name: String, address: IPv4Subnet, mac: MACAddress?, mtu: Int?, hostAddressText: String?,
-         offloads: Bool, flag: String) throws(UsageError) {
+    init(kind: Kind, name: String, address: IPv4Subnet, ipv6Addresses: [IPv6Subnet] = [], mac: MACAddress?, mtu: Int?,
+         hostAddressText: String?, offloads: Bool, flag: String) throws(UsageError) {
         self.kind = kind
         self.name = name
         self.address = address
+        self.ipv6Addresses = ipv6Addresses
         self.mac = mac ?? StackConfiguration.defaultMAC(for: address.address)
         self.mtu = mtu
         self.offloads = offloads

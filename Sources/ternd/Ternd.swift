@@ -106,14 +106,22 @@ enum Ternd {
                 logger.warning("address conflict: \(mac) also answers for \(address)")
             case .resolutionFailed(let address):
                 logger.warning("no ARP answer from \(address); datagrams waiting for it were dropped")
+            case .duplicateIPv6Address(let address, let mac):
+                let who = mac.map { "\($0) uses it" } ?? "another node is claiming it"
+                logger.warning("duplicate IPv6 address \(address): \(who); the address is not used")
+            case .neighborUnreachable(let address):
+                logger.warning("no neighbour discovery answer from \(address); packets waiting for it were dropped")
             }
         }
         let services = try ServiceSet(configuration: configuration, stack: stack, webRoot: webRoot, logger: logger)
         stack.start(now: Instant(nanoseconds: MonotonicClock.nanoseconds()))
 
         // One link: "ADDRESS MAC … on DEVICE, MTU n"; several: the same for each, joined by " | ".
-        var ready = "ternd ready: " + zip(configuration.links, links).map { config, link in
-            "\(config.address) MAC \(config.mac) on \(link.description), MTU \(link.device.mtu)"
+        var ready = "ternd ready: " + zip(zip(configuration.links, links), stack.interfaces).map { pair, interface in
+            let (config, link) = pair
+            let ipv6 = (config.ipv6Addresses.map(\.description) + ["\(interface.ipv6LinkLocalAddress)"])
+                .map { " \($0)" }.joined()
+            return "\(config.address)\(ipv6) MAC \(config.mac) on \(link.description), MTU \(link.device.mtu)"
         }.joined(separator: " | ")
         if let gateway = configuration.gateway { ready += ", gateway \(gateway)" }
         if configuration.forward { ready += ", forwarding" }

@@ -30,8 +30,9 @@ struct TerndOptions: ParsableCommand {
                                valueName: "ifname"))
     var packetSocket: String?
 
-    @Option(help: ArgumentHelp("The virtual host's IPv4 address and prefix, e.g. 10.0.0.2/24.", valueName: "cidr"))
-    var address: String?
+    @Option(help: ArgumentHelp("The virtual host's address and prefix, e.g. 10.0.0.2/24; repeatable: one IPv4 address and any IPv6 ones (fd00::2/64). The link-local IPv6 address comes from the MAC.",
+                               valueName: "cidr"))
+    var address: [String] = []
 
     @Option(name: .customLong("link"),
             help: ArgumentHelp("One link of the host (repeatable): KIND tap or packet, the device's name, its address, and options mac=MAC, mtu=N, host-address=CIDR (tap only), offload=off. Instead of --tap/--packet-socket with --address.",

@@ -81,6 +81,16 @@ DROPS = {
     "tcpOutOfOrderFull": "no room for out-of-order data",
     "tcpInvalidInState": "TCP segment invalid in its connection's state",
     "tcpBadSourceOrDestination": "TCP segment from or to a broadcast address",
+    "ipv6Malformed": "IPv6 packet truncated or not version 6",
+    "ipv6NotForUs": "IPv6 packet for another host or group",
+    "ipv6BadSource": "IPv6 source is multicast, loopback or ours",
+    "ipv6HeaderRefused": "IPv6 extension headers refused",
+    "ndpInvalid": "Neighbor Discovery message invalid",
+    "ndpNotForUs": "neighbour solicitation for another address",
+    "ndpFromOurMAC": "Neighbor Discovery message with our own MAC as sender",
+    "ndpQueueFull": "no room to queue a packet awaiting Neighbor Discovery",
+    "ndpResolutionFailed": "Neighbor Discovery resolution failed",
+    "ndpAddressConflict": "another node claims one of our IPv6 addresses",
 }
 EVENTS = {
     "framesReceived": "frames received",
@@ -105,8 +115,8 @@ EVENTS = {
 NAME_BY_TEXT = {f"dropped, {text}": name for name, text in DROPS.items()}
 # Drops of what the daemon meant to send (or of connections it had opened), not of a frame
 # it received.
-OUTPUT_DROPS = {"arpQueueFull", "arpResolutionFailed", "ipNoRoute", "ipTooBig", "icmpRateLimited",
-                "tcpSynQueueFull", "tcpTooManyConnections", "reassemblyEvicted", "reassemblyTimeout"}
+OUTPUT_DROPS = {"arpQueueFull", "arpResolutionFailed", "ndpQueueFull", "ndpResolutionFailed", "ipNoRoute",
+                "ipTooBig", "icmpRateLimited", "tcpSynQueueFull", "tcpTooManyConnections", "reassemblyEvicted", "reassemblyTimeout"}
 NAME_BY_TEXT.update({text: name for name, text in EVENTS.items()})
 
 ETH_P_ALL = 0x0003
@@ -858,7 +868,8 @@ class Battery:
                      f"{info['refused']} of 13 refused"),
                     self.exactly(delta, info, "ipTruncated", 2 * per, "IPv4 frames of 14–15 bytes"),
                     self.exactly(delta, info, "arpMalformed", per, "ARP frames of 14 bytes"),
-                    self.exactly(delta, info, "frameUnknownEtherType", 2 * per, "IPv6 and 802.3 frames"),
+                    self.exactly(delta, info, "ipv6Malformed", per, "IPv6 frames of 15 bytes"),
+                    self.exactly(delta, info, "frameUnknownEtherType", per, "802.3 frames"),
                     self.exactly(delta, info, "frameNotForUs", per, "frames for another MAC")]
 
         self.run_phase("1–15-byte frames", build, expect, note="1–13 B refused by the kernel")

@@ -137,6 +137,38 @@ def hold_idle(name, count, connect, pid, bound):
     return before, during, after
 
 
+def keepalive_connection(host, port, source):
+    """A connection from `source` after one keep-alive request, its response read whole."""
+    s = socket.create_connection((host, port), timeout=20, source_address=(source, 0))
+    s.sendall(b"GET / HTTP/1.1\r\nHost: tern\r\n\r\n")
+    response = b""
+    while b"<h1>tern</h1>\n" not in response:
+        chunk = s.recv(65536)
+        if not chunk:
+            raise OSError("closed before the whole response")
+        response += chunk
+    if not response.startswith(b"HTTP/1.1 200 "):
+        raise OSError(f"answered {response[:40]!r}")
+    return s
+
+
+def many_keepalive(args, pid, host):
+    """`--keepalive` connections at once, spread over the `--sources` addresses, each idle
+    after one answered request: each may cost at most `--keepalive-bound` bytes of private
+    memory, and once they close the daemon's RSS comes back within 1.5 times its start-up
+    figure."""
+    sources = args.sources.split(",")
+    count = args.keepalive
+    bound = count * args.keepalive_bound // 1024
+    before, during, after = hold_idle(f"keep-alive (after one request, from {len(sources)} addresses)", count,
+                                      lambda i: keepalive_connection(host, args.http_port, sources[i % len(sources)]),
+                                      pid, bound)
+    limit = args.startup_rss * 3 // 2
+    report(after[0] <= limit,
+           f"after {count} keep-alive connections close: VmRSS {after[0]} KiB ≤ 1.5 × start-up ({args.startup_rss} KiB)",
+           f"VmRSS {after[0]} KiB")
+
+
 def burst(host, port, count, path, size):
     """`count` connections opened at once, each sending one request for `path` and reading
     the `size`-byte body to the end; returns how many got it all."""
@@ -209,8 +241,13 @@ def memory_after_burst(args, pid, host):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pid", type=int, required=True)
-    parser.add_argument("--phase", choices=("idle-http", "idle-chat", "sequential", "burst"), required=True,
-                        help="idle connections to HTTP, idle chat clients, the sequential soak, or memory after a burst")
+    parser.add_argument("--phase", choices=("idle-http", "idle-chat", "sequential", "burst", "keepalive"),
+                        required=True,
+                        help="idle connections to HTTP, idle chat clients, the sequential soak, memory after a "
+                             "burst, or many idle keep-alive connections")
+    parser.add_argument("--keepalive", type=int, default=10000, help="keep-alive connections held at once")
+    parser.add_argument("--keepalive-bound", type=int, default=2048, help="bytes each keep-alive connection may cost")
+    parser.add_argument("--sources", default="10.0.0.1", help="comma-separated client addresses")
     parser.add_argument("--host", default="10.0.0.2")
     parser.add_argument("--http-port", type=int, default=80)
     parser.add_argument("--chat-port", type=int, default=3490)
@@ -223,9 +260,13 @@ def main():
     parser.add_argument("--burst-size", type=int, default=256 * 1024, help="bytes of /burst.bin")
     args = parser.parse_args()
 
-    limit = max(4096, 2 * max(args.idle, args.burst) + 256)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    limit = max(4096, 2 * max(args.idle, args.burst, args.keepalive if args.phase == "keepalive" else 0) + 256)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < limit:
+        limit = hard  # not allowed to raise it; enough while it exceeds the connections held
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
     pid, host = args.pid, args.host
+    args.startup_rss = memory(pid)[0]
 
     if args.phase == "burst":
         # Measured from start-up: no warm-up first.
@@ -241,6 +282,8 @@ def main():
     if args.phase == "idle-http":
         hold_idle("TCP (HTTP, no request)", args.idle,
                   lambda i: socket.create_connection((host, args.http_port), timeout=10), pid, args.idle_bound)
+    elif args.phase == "keepalive":
+        many_keepalive(args, pid, host)
     elif args.phase == "idle-chat":
         hold_idle("chat (after hello)", args.idle, lambda i: chat_join(host, args.chat_port, f"idle{i}"),
                   pid, args.idle_bound)

@@ -3,7 +3,9 @@
 # and 10,000 chat joins and leaves against one ternd, its RSS at the start and the end
 # (it must stay flat), then 1,000 idle connections held open (HTTP without a request, and
 # chat clients after their hello), each set costing at most 4 MiB of private memory
-# (RssAnon), and a burst of 1,000 concurrent downloads after which the daemon's RSS must be
+# (RssAnon), 10,000 keep-alive connections idle after one request each (at most 2 KiB of
+# private memory each, RSS back within 1.5 times start-up after they close), and a burst of
+# 1,000 concurrent downloads after which the daemon's RSS must be
 # back within 1.5 times its start-up figure in 10 s. Needs root; runs in a network
 # namespace of its own, like the integration tests.
 #
@@ -36,6 +38,7 @@ phase() {
         fail "ternd starts for $name" "no ready line"
         return
     fi
+    [ -n "${IT_BEFORE_PHASE:-}" ] && "$IT_BEFORE_PHASE"
     ip netns exec "$NS" "$PY" "$here/soak.py" --phase "$name" --pid "$TERND_PID" --host 10.0.0.2 "$@" 2>&1 \
         | tee "$IT_WORK/$name.txt"
     IT_PASSED=$((IT_PASSED + $(grep -c "^PASS " "$IT_WORK/$name.txt")))
@@ -56,6 +59,19 @@ phase() {
 phase burst --burst "$burst"
 phase idle-http --idle "$idle"
 phase idle-chat --idle "$idle"
+# Many keep-alive connections, idle after one request each, from eight client addresses
+# (as many clients would be): each may cost at most 2 KiB of private memory, and the daemon
+# comes back within 1.5 times its start-up RSS once they close.
+keepalive=${SOAK_KEEPALIVE:-10000}
+sources=""
+for i in $(seq 11 18); do sources+="10.0.0.$i,"; done
+idle_saved=$idle
+idle=$keepalive
+keepalive_phase() {
+    for i in $(seq 11 18); do ip netns exec "$NS" ip addr add "10.0.0.$i/24" dev tern0 2>/dev/null; done
+}
+IT_BEFORE_PHASE=keepalive_phase phase keepalive --keepalive "$keepalive" --sources "${sources%,}"
+idle=$idle_saved
 phase sequential --http "${SOAK_HTTP:-100000}" --chat "${SOAK_CHAT:-10000}"
 
 grep "counters:" "$IT_WORK/sequential.err" | tail -1 | sed 's/^.*counters: /# final counters: /'

@@ -21,6 +21,24 @@ import Testing
         #expect(c.takeAccessLogEntries().isEmpty)
     }
 
+    /// Idle keep-alive connections hold no file buffer: the one a response read its file
+    /// into goes back to the server and serves the next response, on any connection.
+    @Test func fileBuffersAreLentPerResponse() throws {
+        let f = try HTTPServerFixture()
+        let request = "GET /hello.txt HTTP/1.1\r\nHost: x\r\n\r\n"
+        let a = f.server.makeConnection(), b = f.server.makeConnection()
+        #expect(f.server.spareFileBufferCount == 0)
+        #expect(exchange(a, request).first?.body == [UInt8]("hello\n"))
+        #expect(a.disposition == .open)
+        #expect(f.server.spareFileBufferCount == 1, "the buffer came back when the response ended")
+        #expect(exchange(b, request).first?.body == [UInt8]("hello\n"))
+        #expect(f.server.spareFileBufferCount == 1, "the second connection borrowed and returned the same spare")
+        #expect(exchange(a, request).first?.body == [UInt8]("hello\n"))
+        #expect(f.server.spareFileBufferCount == 1)
+        f.server.releaseCachedFiles()
+        #expect(f.server.spareFileBufferCount == 0)
+    }
+
     @Test func openFilesAreReusedForAboutASecond() throws {
         let f = try HTTPServerFixture()
         f.server.unixTime = 1000

@@ -11,7 +11,7 @@ TERN_DEMO_PACKAGES=(libcap-dev iproute2 iputils-ping curl)
 # The unit and integration tests.
 TERN_TEST_PACKAGES=(libcap-dev iproute2 iputils-ping iputils-arping tcpdump tshark nmap netcat-openbsd
     socat python3 python3-scapy python3-h11 curl apache2-utils ethtool tmux wrk traceroute iputils-tracepath
-    mtr-tiny iperf3)
+    mtr-tiny iperf3 ndisc6)
 # The container test: a Docker engine of its own and the stand-in base images it makes.
 TERN_CONTAINER_PACKAGES=(docker.io debootstrap tmux curl iproute2)
 # The side-by-side benchmark (Tools/bench).

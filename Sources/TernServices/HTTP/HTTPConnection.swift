@@ -45,13 +45,13 @@ public final class HTTPConnection: ServiceConnection {
     private var staging: [UInt8] = []
     private var stagingStart = 0
     private var stagingEnd = 0
-    /// The buffer file pieces are read into, kept from response to response while small
-    /// (a keep-alive client fetching small files would otherwise cost an allocation each).
-    /// While a piece is being sent it sits in `staging` and this is empty.
+    /// The buffer file pieces are read into, borrowed from the server's spares for one
+    /// response: an idle connection holds none (ten thousand idle keep-alive connections
+    /// would otherwise keep ten thousand buffers), and a keep-alive client fetching small
+    /// files still costs no allocation per response. While a piece is being sent it sits in
+    /// `staging` and this is empty.
     private var fileBuffer: [UInt8] = []
     private var stagingHoldsFileBuffer = false
-    /// Largest file buffer kept between responses.
-    private static let keptFileBufferSize = 2048
 
     private var logEntries: [HTTPAccessLogEntry] = []
 
@@ -150,12 +150,12 @@ public final class HTTPConnection: ServiceConnection {
         return logEntries
     }
 
-    /// Hands each record of a response finished since the last call to `body`, keeping the
-    /// list's storage for the next ones.
+    /// Hands each record of a response finished since the last call to `body`. The list's
+    /// storage goes too: an idle connection keeps nothing for its next response.
     public func drainAccessLog(_ body: (HTTPAccessLogEntry) -> Void) {
         guard !logEntries.isEmpty else { return }
         for entry in logEntries { body(entry) }
-        logEntries.removeAll(keepingCapacity: true)
+        logEntries.removeAll()
     }
 
     // MARK: Requests
@@ -269,7 +269,7 @@ public final class HTTPConnection: ServiceConnection {
         let remaining = range.upperBound - offset
         guard remaining > 0 else { return false }
         let chunk = Int(min(Int64(server.configuration.fileChunkSize), remaining))
-        if fileBuffer.count < chunk { fileBuffer = [UInt8](repeating: 0, count: chunk) }
+        if fileBuffer.count < chunk { fileBuffer = server.borrowFileBuffer(count: chunk) }
         let n = fileBuffer.withUnsafeMutableBytes { file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<chunk]), at: offset) }
         guard let n, n > 0 else {
             // The file shrank or failed after Content-Length was sent: the only honest signal
@@ -316,7 +316,7 @@ public final class HTTPConnection: ServiceConnection {
         logEntries.append(entry)
         response = nil
         takeBackFileBuffer()
-        if fileBuffer.count > Self.keptFileBufferSize { fileBuffer = [] }
+        server.returnFileBuffer(&fileBuffer)
         stagingStart = 0
         stagingEnd = 0
     }

@@ -68,6 +68,15 @@ public final class HTTPFileServer {
     /// Numbers the boundaries of multipart responses.
     private var boundaryCounter: UInt64 = 0
 
+    /// File buffers that finished responses gave back, lent to the next ones (see
+    /// `borrowFileBuffer`). Few are ever out at once: a response's piece normally leaves for
+    /// the socket in the same turn it was read.
+    private var spareFileBuffers: [[UInt8]] = []
+    /// Spare file buffers kept at most, and the largest kept: bigger ones belong to large
+    /// files, whose transfer amortizes their allocation.
+    static let spareFileBufferLimit = 16
+    static let spareFileBufferMaximumSize = 16 * 1024
+
     /// Sent before the response to a request that waits for it (`Expect: 100-continue`).
     static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
 
@@ -81,10 +90,34 @@ public final class HTTPFileServer {
         HTTPConnection(server: self)
     }
 
-    /// Forgets the cached open files (they are closed once no response uses them). The
-    /// daemon calls it when it has been idle, so that nothing a burst opened stays held.
+    /// Forgets the cached open files (they are closed once no response uses them) and the
+    /// spare file buffers. The daemon calls it when it has been idle, so that nothing a burst
+    /// opened stays held.
     public func releaseCachedFiles() {
         fileCache = [:]
+        spareFileBuffers = []
+    }
+
+    /// A buffer of at least `count` bytes for reading a file piece into: a spare when one is
+    /// large enough, else a new one. Its contents are whatever it last held.
+    func borrowFileBuffer(count: Int) -> [UInt8] {
+        if let last = spareFileBuffers.last, last.count >= count {
+            return spareFileBuffers.removeLast()
+        }
+        return [UInt8](repeating: 0, count: count)
+    }
+
+    /// Spare file buffers held now.
+    var spareFileBufferCount: Int { spareFileBuffers.count }
+
+    /// Takes back a buffer `borrowFileBuffer` lent (leaving `buffer` empty), keeping it for
+    /// the next response when it is small and there is room.
+    func returnFileBuffer(_ buffer: inout [UInt8]) {
+        guard !buffer.isEmpty else { return }
+        if buffer.count <= Self.spareFileBufferMaximumSize && spareFileBuffers.count < Self.spareFileBufferLimit {
+            spareFileBuffers.append(buffer)
+        }
+        buffer = []
     }
 
     /// The response to a parsed request.

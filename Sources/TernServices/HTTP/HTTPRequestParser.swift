@@ -167,8 +167,8 @@ public struct HTTPRequestParser: Sendable {
                     HTTPHeadParsing.parse(UnsafeRawBufferPointer(rebasing: bytes[..<lineStart]),
                                           maximumHeaderCount: limits.maximumHeaderCount)
                 }
-                // Keep a small buffer for the next request on this connection; let a big one go.
-                if headBuffer.capacity > 2048 { headBuffer = [] } else { headBuffer.removeAll(keepingCapacity: true) }
+                // Not kept for the next request: an idle keep-alive connection holds no buffer.
+                headBuffer = []
                 lineStart = 0
                 preambleLength = 0
                 switch parsed {
