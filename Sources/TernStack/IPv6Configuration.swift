@@ -24,11 +24,23 @@ public struct IPv6Configuration: Sendable {
     public var maximumQueuedTotal = 256
     /// Neighbours remembered per link; the least recently confirmed is forgotten first.
     public var maximumNeighbors = 1024
+    /// Time between unsolicited router advertisements of a forwarding host
+    /// (MaxRtrAdvInterval, RFC 4861 §6.2.1, 4–1800 s); the first three come 16 s apart.
+    public var routerAdvertisementInterval: Duration = .seconds(200)
+    /// The router lifetime a forwarding host advertises (AdvDefaultLifetime).
+    public var routerLifetime: UInt16 = 1800
+    /// Take a global address from each /64 prefix router advertisements offer for
+    /// autoconfiguration (RFC 4862 §5.5.3), with the interface identifier from the MAC.
+    public var autoconfigure = false
     /// Bytes held in all by packets being reassembled.
     public var reassemblyMemory = 1 << 20
     /// Packets reassembled at once.
     public var maximumReassemblies = 64
     /// How long the fragments of an incomplete packet are kept (RFC 8200 §4.5 says 60 s).
     public var reassemblyTimeout: Duration = .seconds(60)
+    /// How long a path MTU learnt from a packet too big holds (RFC 8201 §5.3 suggests 10 min).
+    public var pathMTULifetime: Duration = .seconds(600)
+    /// Destinations whose path MTU is remembered.
+    public var maximumPathMTUEntries = 1024
     public init() {}
 }

@@ -37,6 +37,19 @@ struct InterfaceIPv6 {
     var neighbors: NeighborCache
     /// Also accept the all-routers group (a forwarding host).
     let isRouter: Bool
+    /// A router's next unsolicited advertisement, once its link-local address is in use.
+    var nextAdvertisement: Instant?
+    /// Unsolicited advertisements still to send at the short initial interval.
+    var initialAdvertisementsLeft = 3
+    /// The last advertisement sent in answer to a solicitation (they are rate limited).
+    var lastSolicitedAdvertisement: Instant?
+    /// A host's next router solicitation, and how many it has sent.
+    var nextRouterSolicitation: Instant?
+    var routerSolicitationsSent = 0
+    /// A host's default routers (from advertisements) and when each expires.
+    var routers: [IPv6Address: Instant] = [:]
+    /// Prefixes advertised as on-link, and when each stops being so.
+    var advertisedPrefixes: [IPv6Subnet: Instant] = [:]
 
     init(mac: MACAddress, configured: [IPv6Subnet], isRouter: Bool, configuration: IPv6Configuration) {
         let linkLocal = IPv6Subnet(address: .linkLocal(fromMAC: mac), prefixLength: 64)!
@@ -84,8 +97,14 @@ struct InterfaceIPv6 {
     /// Whether `address` is on this link: link-local, or inside one of our prefixes.
     func isOnLink(_ address: IPv6Address) -> Bool {
         if address.isLinkLocal { return true }
-        return addresses.contains { $0.state == .preferred && $0.subnet.prefixLength < 128 && $0.subnet.contains(address) }
+        if addresses.contains(where: { $0.state == .preferred && $0.subnet.prefixLength < 128 && $0.subnet.contains(address) }) {
+            return true
+        }
+        return advertisedPrefixes.keys.contains { $0.contains(address) }
     }
+
+    /// A default router, if the link has one (the lowest address, so the choice is stable).
+    var defaultRouter: IPv6Address? { routers.keys.min() }
 
     /// The source for a packet to `destination` out of this link (RFC 6724, in short): the
     /// link-local address for link-local and link-scoped destinations, else an address
@@ -104,9 +123,11 @@ struct InterfaceIPv6 {
         return usable.first { $0.address.isLinkLocal }?.address
     }
 
-    /// The earliest DAD step due.
+    /// The earliest DAD step or router advertisement due.
     var nextDADDeadline: Instant? {
-        var earliest: Instant?
+        var earliest = Instant.earliest(nextAdvertisement, nextRouterSolicitation)
+        for expiry in routers.values { earliest = Instant.earliest(earliest, expiry) }
+        for expiry in advertisedPrefixes.values { earliest = Instant.earliest(earliest, expiry) }
         for local in addresses where local.state == .tentative { earliest = Instant.earliest(earliest, local.deadline) }
         return earliest
     }

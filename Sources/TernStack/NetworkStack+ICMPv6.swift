@@ -24,7 +24,7 @@ extension NetworkStack {
             sendEchoReply(to: received, request: message)
         case .destinationUnreachable, .packetTooBig, .timeExceeded, .parameterProblem:
             counters.count(.icmpErrorsReceived)
-            handleICMPv6Error(message)
+            handleICMPv6Error(message, on: interfaces[received.interface])
         default:
             counters.drop(.icmpUnhandled)
         }
@@ -57,9 +57,18 @@ extension NetworkStack {
         counters.count(.echoRepliesSent)
     }
 
-    /// An error about something we sent: a connected UDP socket hears that its peer's port
-    /// or address is unreachable.
-    private func handleICMPv6Error(_ message: ICMPv6Message) {
+    /// An error about something we sent: a packet too big lowers the path MTU to its
+    /// destination; a connected UDP socket hears that its peer's port or address is
+    /// unreachable.
+    private func handleICMPv6Error(_ message: ICMPv6Message, on interface: Interface) {
+        if message.header.type == .packetTooBig {
+            // Only about a packet of ours, so nobody lowers the MTU towards third parties.
+            guard let quoted = message.quotedPacket, isLocalIPv6(quoted.header.source, on: interface) else { return }
+            ipv6PathMTU.learn(message.header.mtu, for: quoted.header.destination, now: now)
+            tcpPathMTUChanged(quoted, mtu: ipv6PathMTU.mtu(to: quoted.header.destination, linkMTU: interface.mtu,
+                                                              now: now))
+            return
+        }
         guard message.header.type == .destinationUnreachable, let quoted = message.quotedPacket,
               let chain = try? quoted.headerChain(), chain.upperLayer == .udp,
               chain.upperLayerOffset + UDPHeader.size <= quoted.leadingPayload.count else { return }
@@ -68,6 +77,16 @@ extension NetworkStack {
             ? .connectionRefused : .hostUnreachable
         udpError(error, localPort: UInt16(udp[0]) << 8 | UInt16(udp[1]), remote: .v6(quoted.header.destination),
                  remotePort: UInt16(udp[2]) << 8 | UInt16(udp[3]))
+    }
+
+    /// Tells the TCP connection a quoted segment belongs to that its path got narrower.
+    private func tcpPathMTUChanged(_ quoted: ICMPv6QuotedPacket, mtu: Int) {
+        guard let chain = try? quoted.headerChain(), chain.upperLayer == .tcp,
+              chain.upperLayerOffset + 4 <= quoted.leadingPayload.count else { return }
+        let ports = quoted.leadingPayload.view(chain.upperLayerOffset..<chain.upperLayerOffset + 4)
+        let key = ConnectionKey(local: .v6(quoted.header.source), localPort: UInt16(ports[0]) << 8 | UInt16(ports[1]),
+                                remote: .v6(quoted.header.destination), remotePort: UInt16(ports[2]) << 8 | UInt16(ports[3]))
+        tcp.connections[key]?.reducePathMTU(mtu)
     }
 
     /// Sends an ICMPv6 error about `received`, unless RFC 4443 §2.4(e) forbids it: never
@@ -88,8 +107,11 @@ extension NetworkStack {
             return
         }
         let interface = interfaces[received.interface]
-        let from = packet.destination.isMulticast ? interface.ipv6.sourceAddress(for: source) : packet.destination
-        guard let from, interface.ipv6.isAssigned(from) || isLocalIPv6(from, on: interface) else { return }
+        // From the address the packet was sent to, when ours; a router's errors about packets
+        // in transit come from its address on the link they arrived by.
+        let from = isLocalIPv6(packet.destination, on: interface) ? packet.destination
+                                                                  : interface.ipv6.sourceAddress(for: source)
+        guard let from else { return }
         let quote = min(received.packet.count, ICMPv6Header.maximumQuote)
         let outcome = sendIPv6(from: from, to: source, on: interface, protocol: .icmpv6,
                                payloadLength: ICMPv6Header.size + quote) { buffer, _ in

@@ -177,7 +177,10 @@ extension NetworkStack {
     /// its route leaves by. Throws for a destination no unicast conversation can have
     /// (unspecified, broadcast, multicast) and for one without a route.
     func unicastSource(toReach destination: IPAddress) throws(SocketError) -> IPAddress {
-        guard case .v4(let destination4) = destination else { throw .networkUnreachable }
+        guard case .v4(let destination4) = destination else {
+            guard case .v6(let destination6) = destination else { throw .networkUnreachable }
+            return .v6(try unicastSourceIPv6(toReach: destination6))
+        }
         guard !destination4.isUnspecified, !destination4.isLimitedBroadcast, !destination4.isMulticast,
               !isDirectedBroadcast(destination4) else { throw .invalidArgument }
         guard let route = routing.lookup(destination4) else { throw .networkUnreachable }

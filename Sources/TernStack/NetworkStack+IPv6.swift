@@ -45,7 +45,11 @@ extension NetworkStack {
         } else if !isLocalIPv6(destination, on: interface) {
             // A tentative address takes nothing but Neighbor Discovery (RFC 4862 §5.4), which
             // goes to its solicited-node group.
-            counters.drop(.ipv6NotForUs)
+            if forwarding && interfaces.allSatisfy({ $0.ipv6.index(of: destination) == nil }) {
+                forwardIPv6(packet, linkMulticast: linkMulticast, from: interface)
+            } else {
+                counters.drop(.ipv6NotForUs)
+            }
             return
         } else if linkMulticast {
             // A unicast packet in a link-layer group frame is suspicious (RFC 1122 §3.3.6).
@@ -57,7 +61,7 @@ extension NetworkStack {
             counters.drop(.ipv6BadSource)
             return
         }
-        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: { $0 == .icmpv6 || $0 == .udp })
+        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: NetworkStack.knowsIPv6UpperLayer)
         let whole = bytes.view(0..<IPv6Header.size + packet.payload.count)
         switch disposition {
         case .process:
@@ -103,10 +107,31 @@ extension NetworkStack {
             handleICMPv6(packet)
         case .udp:
             handleUDPv6(packet)
+        case .tcp:
+            let header = packet.header
+            tcp.handle(packet.payload, source: .v6(header.source), destination: .v6(header.destination),
+                       pseudoHeader: InternetChecksum.pseudoHeader(source: header.source, destination: header.destination,
+                                                                   nextHeader: .tcp, length: packet.payload.count),
+                       isBroadcast: packet.isMulticast)
         default:
             // No next header: nothing to do (RFC 8200 §4.7).
             break
         }
+    }
+
+    /// The upper layers the host speaks over IPv6; others get a parameter problem.
+    static func knowsIPv6UpperLayer(_ proto: IPProtocol) -> Bool {
+        proto == .tcp || proto == .udp || proto == .icmpv6
+    }
+
+    /// The address a connection to `destination` is made from.
+    func unicastSourceIPv6(toReach destination: IPv6Address) throws(SocketError) -> IPv6Address {
+        guard !destination.isUnspecified, !destination.isMulticast, !destination.isLoopback else {
+            throw .invalidArgument
+        }
+        guard let (link, _) = ipv6Route(to: destination, from: nil, on: nil),
+              let source = link.ipv6.sourceAddress(for: destination) else { throw .networkUnreachable }
+        return source
     }
 
     /// Whether `address` is one of ours in use: a link-local address only on its own link
@@ -163,7 +188,7 @@ extension NetworkStack {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
-        guard let link = interface ?? ipv6Interface(to: destination, from: source) else {
+        guard let (link, nextHop) = ipv6Route(to: destination, from: source, on: interface) else {
             counters.drop(.ipNoRoute)
             return .failed(.networkUnreachable)
         }
@@ -180,14 +205,6 @@ extension NetworkStack {
             }
             from = picked
         }
-        guard destination.isMulticast || link.ipv6.isOnLink(destination) else {
-            counters.drop(.ipNoRoute)
-            return .failed(.networkUnreachable)
-        }
-        guard total <= link.mtu else {
-            counters.drop(.ipTooBig)
-            return .failed(.messageTooLong)
-        }
         let datagram = txBuffer.view(EthernetHeader.size..<EthernetHeader.size + total)
         fill(datagram.view(IPv6Header.size..<total),
              InternetChecksum.pseudoHeader(source: from, destination: destination, nextHeader: proto,
@@ -195,7 +212,24 @@ extension NetworkStack {
         let header = IPv6Header(payloadLength: UInt16(payloadLength), nextHeader: proto,
                                 hopLimit: hopLimit ?? configuration.ipv6.hopLimit, source: from, destination: destination)
         _ = try? header.write(to: datagram)
-        return sendIPv6Datagram(length: total, to: destination, on: link)
+        return sendIPv6Datagram(length: total, to: nextHop, on: link)
+    }
+
+    /// The link and next hop for a packet to `destination` (out of `interface` when given):
+    /// the destination itself when on a link, else a default router learnt from
+    /// advertisements. Nil when there is no way there.
+    func ipv6Route(to destination: IPv6Address, from source: IPv6Address?, on interface: Interface?)
+        -> (Interface, IPv6Address)? {
+        if let interface {
+            if destination.isMulticast || interface.ipv6.isOnLink(destination) { return (interface, destination) }
+            return interface.ipv6.defaultRouter.map { (interface, $0) }
+        }
+        if let link = ipv6Interface(to: destination, from: source),
+           destination.isMulticast || link.ipv6.isOnLink(destination) {
+            return (link, destination)
+        }
+        for link in interfaces { if let router = link.ipv6.defaultRouter { return (link, router) } }
+        return nil
     }
 
     /// The link a packet to `destination` leaves by: the one whose prefixes hold it; for a
@@ -241,9 +275,19 @@ extension NetworkStack {
         }
     }
 
-    /// Puts the Ethernet header on the packet in `txBuffer` and transmits it.
+    /// Puts the Ethernet header on the packet in `txBuffer` and transmits it, in fragments
+    /// when it exceeds the path MTU.
     func emitIPv6(length: Int, to mac: MACAddress, on link: Interface) {
         let ethernet = EthernetHeader(destination: mac, source: link.mac, etherType: .ipv6)
+        if length > IPv6Header.minimumMTU {
+            let start = EthernetHeader.size + 24
+            let destination = IPv6Address(bytes: UnsafeRawBufferPointer(txBuffer.view(start..<start + 16)))
+            let mtu = destination.map { ipv6PathMTU.mtu(to: $0, linkMTU: link.mtu, now: now) } ?? link.mtu
+            if length > mtu {
+                fragmentIPv6(length: length, ethernet: ethernet, mtu: mtu, on: link)
+                return
+            }
+        }
         _ = try? ethernet.write(to: txBuffer)
         transmitFrame(txBuffer, length: EthernetHeader.size + length, on: link)
     }

@@ -36,7 +36,7 @@ extension NetworkStack {
             counters.drop(.ipv6Malformed)
             return
         }
-        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: { $0 == .icmpv6 || $0 == .udp })
+        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: NetworkStack.knowsIPv6UpperLayer)
         guard disposition == .process, let chain, chain.fragment == nil else {
             counters.drop(.ipv6HeaderRefused)
             return
@@ -62,6 +62,48 @@ extension NetworkStack {
                                             wasFragmented: false, interface: interface.index)
                 sendICMPv6Error(.timeExceeded(.fragmentReassemblyTimeExceeded), about: received)
             }
+        }
+    }
+
+    /// Cuts the packet in `txBuffer` (ours: the fixed header and the upper layer) into
+    /// fragments that fit `mtu` (RFC 8200 §4.5): the header repeated with a fragment header,
+    /// 8-byte multiples of data in each but the last, one identification for all.
+    func fragmentIPv6(length: Int, ethernet: EthernetHeader, mtu: Int, on link: Interface) {
+        let packet = UnsafeRawBufferPointer(txBuffer.view(EthernetHeader.size..<EthernetHeader.size + length))
+        let chunk = (mtu - IPv6Header.size - IPv6FragmentHeader.size) & ~7
+        guard chunk >= 8, length > IPv6Header.size else {
+            counters.drop(.ipTooBig)
+            return
+        }
+        let nextHeader = IPProtocol(rawValue: packet[6])
+        let identification = nextIPv6Identification
+        nextIPv6Identification &+= 1
+        counters.count(.datagramsFragmented)
+        let data = packet.view(IPv6Header.size..<length)
+        let dataStart = IPv6Header.size + IPv6FragmentHeader.size
+        var offset = 0
+        while offset < data.count {
+            let size = min(chunk, data.count - offset)
+            let more = offset + size < data.count
+            let frame = fragmentBuffer
+            do {
+                try ethernet.write(to: frame)
+                let ip = frame.view(EthernetHeader.size..<frame.count)
+                ip.view(0..<IPv6Header.size).copyMemory(from: packet.view(0..<IPv6Header.size))
+                let payloadLength = IPv6FragmentHeader.size + size
+                ip[4] = UInt8(truncatingIfNeeded: payloadLength >> 8)
+                ip[5] = UInt8(truncatingIfNeeded: payloadLength)
+                ip[6] = IPProtocol.fragment.rawValue
+                try IPv6FragmentHeader(nextHeader: nextHeader, fragmentOffset: UInt16(offset / 8), moreFragments: more,
+                                       identification: identification)
+                    .write(to: ip.view(IPv6Header.size..<dataStart))
+                ip.view(dataStart..<dataStart + size).copyMemory(from: data.view(offset..<offset + size))
+            } catch {
+                return
+            }
+            counters.count(.fragmentsSent)
+            transmitFrame(frame, length: EthernetHeader.size + dataStart + size, on: link)
+            offset += size
         }
     }
 }

@@ -29,6 +29,10 @@ extension NetworkStack {
             handleNeighborSolicitation(solicitation, packet: packet, received: received, on: interface)
         case .neighborAdvertisement(let advertisement):
             handleNeighborAdvertisement(advertisement, packet: packet, received: received, on: interface)
+        case .routerSolicitation where interface.ipv6.isRouter:
+            handleRouterSolicitation(packet, received: received, on: interface)
+        case .routerAdvertisement(let advertisement) where !interface.ipv6.isRouter:
+            handleRouterAdvertisement(advertisement, packet: packet, received: received, on: interface)
         default:
             counters.drop(.icmpUnhandled)
         }
@@ -115,7 +119,11 @@ extension NetworkStack {
     /// Makes every address of `interface` tentative and sends the first solicitation for
     /// each (RFC 4862 §5.4.2).
     func startDuplicateAddressDetection(on interface: Interface) {
-        guard configuration.ipv6.duplicateAddressDetectionTransmits > 0 else { return }
+        guard configuration.ipv6.duplicateAddressDetectionTransmits > 0 else {
+            if interface.ipv6.isRouter { interface.ipv6.nextAdvertisement = now }
+            else { interface.ipv6.nextRouterSolicitation = now }
+            return
+        }
         for index in interface.ipv6.addresses.indices where interface.ipv6.addresses[index].state == .preferred {
             interface.ipv6.addresses[index].state = .tentative
             interface.ipv6.addresses[index].solicitations = 1
@@ -146,11 +154,29 @@ extension NetworkStack {
             if local.solicitations >= configuration.ipv6.duplicateAddressDetectionTransmits {
                 interface.ipv6.addresses[index].state = .preferred
                 interface.ipv6.addresses[index].deadline = nil
+                // A router advertises once its link-local address, the advertisements'
+                // source, is in use (RFC 4861 §6.2.2).
+                if index == 0 && interface.ipv6.isRouter { interface.ipv6.nextAdvertisement = now }
+                // A host asks for routers as soon as it can (RFC 4861 §6.3.7).
+                if index == 0 && !interface.ipv6.isRouter { interface.ipv6.nextRouterSolicitation = now }
             } else {
                 interface.ipv6.addresses[index].solicitations += 1
                 interface.ipv6.addresses[index].deadline = now + configuration.ipv6.retransmitTimer
                 sendNeighborSolicitation(for: local.address, unicastTo: nil, on: interface, detectingDuplicates: true)
             }
+        }
+        if let due = interface.ipv6.nextAdvertisement, due <= now {
+            sendRouterAdvertisement(on: interface)
+            let initial = interface.ipv6.initialAdvertisementsLeft > 0
+            if initial { interface.ipv6.initialAdvertisementsLeft -= 1 }
+            interface.ipv6.nextAdvertisement = now + (initial ? .seconds(16)
+                                                              : configuration.ipv6.routerAdvertisementInterval)
+        }
+        if let due = interface.ipv6.nextRouterSolicitation, due <= now {
+            sendRouterSolicitation(on: interface)
+        }
+        if !interface.ipv6.routers.isEmpty || !interface.ipv6.advertisedPrefixes.isEmpty {
+            expireRouterInformation(on: interface)
         }
         let actions = interface.ipv6.neighbors.expire(now: now)
         for solicitation in actions.solicitations {
@@ -214,7 +240,7 @@ extension NetworkStack {
 
     /// Writes a Neighbor Discovery message with hop limit 255 straight into a frame (it
     /// never waits for resolution) in the control buffer, apart from any packet being built.
-    private func sendNDP(_ message: NDPMessage, options: [NDPOption], from source: IPv6Address,
+    func sendNDP(_ message: NDPMessage, options: [NDPOption], from source: IPv6Address,
                          to destination: IPv6Address, mac: MACAddress, on interface: Interface) {
         let buffer = controlBuffer
         let ipStart = EthernetHeader.size, upperStart = ipStart + IPv6Header.size

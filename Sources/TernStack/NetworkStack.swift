@@ -32,6 +32,9 @@ public enum StackEvent: Sendable, Equatable {
     case duplicateIPv6Address(address: IPv6Address, claimedBy: MACAddress?)
     /// Neighbour discovery got no answer for an IPv6 next hop; packets waiting were dropped.
     case neighborUnreachable(IPv6Address)
+    /// Stateless autoconfiguration took an address from a router's prefix (it is used once
+    /// duplicate address detection has passed).
+    case ipv6AddressAutoconfigured(IPv6Subnet)
     /// ARP got no answer for a next hop; datagrams waiting for it were dropped.
     case resolutionFailed(IPv4Address)
 }
@@ -68,6 +71,8 @@ public final class NetworkStack {
     var ipv6Reassembler: IPv6Reassembler
     var icmpErrorLimiter: TokenBucket
     var nextIdentification: UInt16
+    var nextIPv6Identification: UInt32
+    var ipv6PathMTU: IPv6PathMTUCache
     var udpSockets: [UInt16: UDPSocket] = [:]
     var tcp: TCPLayer!
     /// Routes datagrams for other hosts (`StackConfiguration.forwarding`).
@@ -129,10 +134,13 @@ public final class NetworkStack {
         self.icmpErrorLimiter = TokenBucket(rate: configuration.icmp.errorsPerSecond,
                                             burst: configuration.icmp.errorBurst, now: now)
         self.nextIdentification = UInt16(truncatingIfNeeded: random.next())
+        self.nextIPv6Identification = UInt32(truncatingIfNeeded: random.next())
+        self.ipv6PathMTU = IPv6PathMTUCache(lifetime: configuration.ipv6.pathMTULifetime,
+                                            capacity: configuration.ipv6.maximumPathMTUEntries)
         let largestMTU = interfaces.map(\.mtu).max() ?? 1500
         self.txBuffer = .allocate(byteCount: EthernetHeader.size + NetworkStack.maximumDatagram + 64, alignment: 16)
         self.fragmentBuffer = .allocate(byteCount: EthernetHeader.size + max(largestMTU, 65535) + 64, alignment: 16)
-        self.controlBuffer = .allocate(byteCount: 128, alignment: 16)
+        self.controlBuffer = .allocate(byteCount: EthernetHeader.size + IPv6Header.minimumMTU, alignment: 16)
         self.tcp = TCPLayer(stack: self, configuration: configuration.tcp)
     }
 

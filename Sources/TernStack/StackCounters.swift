@@ -181,6 +181,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case neighborSolicitationsSent
     case neighborSolicitationsAnswered
     case neighborAdvertisementsSent
+    case routerAdvertisementsSent
 
     public var description: String {
         switch self {
@@ -220,6 +221,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .neighborSolicitationsSent: "neighbour solicitations sent"
         case .neighborSolicitationsAnswered: "neighbour solicitations answered"
         case .neighborAdvertisementsSent: "neighbour advertisements sent"
+        case .routerAdvertisementsSent: "router advertisements sent"
         }
     }
 }

@@ -41,11 +41,18 @@ extension TCPConnection {
 
     /// Sets the payload size per segment from the peer's MSS, ours and the option overhead.
     func updateSendMSS() {
-        sendMSS = max(32, min(peerMSS, layer.ourMSS) - (timestampsEnabled ? 12 : 0))
+        sendMSS = max(32, min(peerMSS, ourMSS) - (timestampsEnabled ? 12 : 0))
         congestion = CongestionControl(mss: sendMSS, initialSequence: iss,
                                        maximumWindow: 2 * layer.configuration.sendBufferSize)
         congestion.usesSACK = sackEnabled
     }
+
+    /// The MSS we announce on this connection: the layer's, less IPv6's longer header
+    /// (MTU − 60 over IPv6, MTU − 40 over IPv4).
+    var ourMSS: Int { layer.ourMSS - ipv6Overhead }
+
+    /// What an IPv6 header adds to an IPv4 one.
+    var ipv6Overhead: Int { remoteAddress.ipv4 == nil ? IPv6Header.size - IPv4Header.minimumSize : 0 }
 
     /// Prepares a SYN offering every option we support.
     func prepareActiveOpen() {
@@ -55,10 +62,11 @@ extension TCPConnection {
         sackEnabled = true
     }
 
-    /// ICMP "fragmentation needed" (RFC 1191): shrink segments to fit the path.
+    /// ICMP "fragmentation needed" (RFC 1191) or ICMPv6 packet too big (RFC 8201): shrink
+    /// segments to fit the path.
     func reducePathMTU(_ mtu: Int) {
         guard mtu >= 68 else { return }
-        let mss = mtu - IPv4Header.minimumSize - TCPHeader.minimumSize - (timestampsEnabled ? 12 : 0)
+        let mss = mtu - IPv4Header.minimumSize - ipv6Overhead - TCPHeader.minimumSize - (timestampsEnabled ? 12 : 0)
         if mss >= 32 && mss < sendMSS {
             sendMSS = mss
             congestion.mss = mss

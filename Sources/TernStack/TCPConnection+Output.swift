@@ -142,7 +142,7 @@ extension TCPConnection {
         // A link with offloads takes many segments' worth at once (whole segments, so the
         // pieces it cuts are all full-sized but the last).
         var limit = mss
-        if layer.linkOffloads {
+        if layer.linkOffloads && remoteAddress.ipv4 != nil {
             // At most half the congestion window per super-segment, so each round trip
             // still brings at least two ACKs (one lost ACK then costs no timeout).
             let half = max(2 * mss, congestion.window / 2)
@@ -237,7 +237,7 @@ extension TCPConnection {
 
     /// SYN (active open) or SYN-ACK (passive or simultaneous open), with our options.
     func sendSYN() {
-        var options = TCPOptions(maximumSegmentSize: UInt16(clamping: layer.ourMSS))
+        var options = TCPOptions(maximumSegmentSize: UInt16(clamping: ourMSS))
         if windowScalingEnabled { options.windowScale = receiveScale }
         options.sackPermitted = sackEnabled
         if timestampsEnabled {
@@ -297,7 +297,7 @@ extension TCPConnection {
                                                echoReply: timestampRecent)
         }
         if sackEnabled && !outOfOrder.isEmpty {
-            let room = min(40, min(layer.ourMSS, peerMSS) - payloadLength)
+            let room = min(40, min(ourMSS, peerMSS) - payloadLength)
             var count = timestampsEnabled ? 3 : 4
             options.sackBlocks = outOfOrder.sackBlocks(count: count)
             while count > 0 && options.encodedLength > room {

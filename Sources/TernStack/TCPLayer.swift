@@ -113,14 +113,22 @@ final class TCPLayer {
     // MARK: - Input
 
     func handle(_ datagram: ReceivedDatagram) {
+        handle(datagram.payload, source: datagram.source, destination: datagram.destination,
+               pseudoHeader: datagram.pseudoHeader(.tcp, length: datagram.payload.count),
+               isBroadcast: datagram.isBroadcast)
+    }
+
+    /// A segment of either family: its bytes, addresses and the pseudo-header over them.
+    func handle(_ bytes: UnsafeRawBufferPointer, source: IPAddress, destination: IPAddress,
+                pseudoHeader: InternetChecksum, isBroadcast: Bool) {
         let segment: TCPSegment
         do {
-            segment = try TCPHeader.parse(datagram.payload)
+            segment = try TCPHeader.parse(bytes)
         } catch {
             drop(error == .truncated ? .tcpTruncated : .tcpMalformed)
             return
         }
-        var sum = datagram.pseudoHeader(.tcp, length: segment.bytes.count)
+        var sum = pseudoHeader
         sum.add(segment.bytes)
         guard sum.value == 0 else {
             drop(.tcpBadChecksum)
@@ -138,12 +146,11 @@ final class TCPLayer {
             options = TCPOptions.parseLeniently(segment.options)
         }
         // TCP is unicast only (RFC 1122 §4.2.3.10).
-        guard !datagram.isBroadcast else {
+        guard !isBroadcast else {
             drop(.tcpBadSourceOrDestination)
             return
         }
         count(.tcpSegmentsReceived)
-        let source = datagram.source, destination = datagram.destination
         let incoming = IncomingSegment(header: segment.header, options: options, payload: segment.payload,
                                        source: source, destination: destination)
         let key = ConnectionKey(local: destination, localPort: segment.header.destinationPort, remote: source,
@@ -512,7 +519,8 @@ final class TCPLayer {
         let optionsLength = options.encodedLength
         let headerLength = TCPHeader.minimumSize + optionsLength
         var offload: FrameOffload?
-        if linkOffloads && payloadLength > segmentSize {
+        // The links' offloads are set up for TCP over IPv4 only.
+        if linkOffloads && payloadLength > segmentSize && remote.ipv4 != nil {
             // Offsets from the start of the TCP header; the IP layer adds its own headers.
             offload = FrameOffload(checksumStart: 0, checksumOffset: 16, segmentSize: segmentSize,
                                    headerLength: headerLength)

@@ -13,6 +13,8 @@ struct DaemonConfiguration {
     let deviceRoutes: [(destination: IPv4Subnet, link: String)]
     /// `--forward`: route datagrams between the links.
     let forward: Bool
+    /// `--slaac`: addresses from router advertisements.
+    let slaac: Bool
     let www: String
     let httpPort: UInt16
     let timePort: UInt16
@@ -80,6 +82,10 @@ struct DaemonConfiguration {
         let links = try DaemonConfiguration.parseLinks(options)
         self.links = links
         forward = options.forward
+        slaac = options.slaac
+        if slaac && forward {
+            throw UsageError("--slaac is for a host; a router (--forward) advertises its prefixes instead")
+        }
         let subnets = links.map(\.address)
         let firstAddress = options.link.isEmpty ? "--address \(links[0].address)" : "any --link"
 
@@ -200,6 +206,7 @@ struct DaemonConfiguration {
                                                randomSeed: randomSeed)
         configuration.deviceRoutes = deviceRoutes.map { ($0.destination, $0.link) }
         configuration.forwarding = forward
+        configuration.ipv6.autoconfigure = slaac
 
         configuration.ipv4.reassemblyMemory = reassemblyMemory
         configuration.ipv4.maximumReassemblies = maxReassemblies

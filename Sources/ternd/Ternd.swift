@@ -111,6 +111,8 @@ enum Ternd {
                 logger.warning("duplicate IPv6 address \(address): \(who); the address is not used")
             case .neighborUnreachable(let address):
                 logger.warning("no neighbour discovery answer from \(address); packets waiting for it were dropped")
+            case .ipv6AddressAutoconfigured(let address):
+                logger.notice("autoconfigured \(address) from a router advertisement")
             }
         }
         let services = try ServiceSet(configuration: configuration, stack: stack, webRoot: webRoot, logger: logger)

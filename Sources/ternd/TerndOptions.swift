@@ -43,6 +43,10 @@ struct TerndOptions: ParsableCommand {
           help: "Route datagrams between the links (a router); without it, datagrams for other hosts are dropped.")
     var forward = false
 
+    @Flag(name: .customLong("slaac"),
+          help: "Take a global IPv6 address from each /64 prefix that router advertisements offer (stateless autoconfiguration).")
+    var slaac = false
+
     @Option(help: ArgumentHelp("Next hop of the default route (inside the subnet).", valueName: "ip"))
     var gateway: String?
 

@@ -9,7 +9,7 @@ it_namespace
 PCAP=$IT_WORK/ipv6.pcap
 LINK_LOCAL=fe80::aff:fe00:2
 
-if ! tap_host "$NS" --address fd00::2/64 --pcap "$PCAP"; then
+if ! tap_host "$NS" --address fd00::2/64 --echo-port 7 --pcap "$PCAP"; then
     fail "ternd starts" "no ready line"
     it_end
 fi
@@ -43,6 +43,34 @@ if echo "$out" | grep -q " 2 received, 0% packet loss" && echo "$out" | grep -q 
     pass "ping -6 -s 1400 with a pattern: replies intact"
 else
     fail "ping -6 -s 1400" "$(echo "$out" | grep -E 'transmitted|wrong|error' | head -1)"
+fi
+
+out=$(ip netns exec "$NS" timeout 20 ping -6 -c 3 -i 0.2 -W 2 -s 4000 fd00::2 2>&1)
+if echo "$out" | grep -q " 3 received, 0% packet loss" && echo "$out" | grep -q "4008 bytes from fd00::2"; then
+    pass "ping -6 -s 4000: 4008-byte replies, no loss"
+else
+    fail "ping -6 -s 4000" "$(echo "$out" | grep -E 'transmitted|error' | head -1)"
+fi
+out=$(ip netns exec "$NS" timeout 10 ping -6 -c 2 -i 0.2 -W 2 -s 20000 -p a5 fd00::2 2>&1)
+if echo "$out" | grep -q " 2 received, 0% packet loss"; then
+    pass "ping -6 -s 20000 with a pattern: replies intact"
+else
+    fail "ping -6 -s 20000" "$(echo "$out" | grep -E 'transmitted|wrong|error' | head -1)"
+fi
+out=$(ip netns exec "$NS" timeout 10 "$PY" -c '
+import os, socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.settimeout(3)
+data = os.urandom(65000)
+s.sendto(data, ("fd00::2", 7))
+got, peer = s.recvfrom(70000)
+print("same" if got == data else "differs (%d bytes)" % len(got))
+' 2>&1)
+if [ "$out" = same ]; then
+    pass "UDP echo of 65,000 bytes over IPv6: the same bytes back (fragments both ways)"
+else
+    fail "UDP echo of 65,000 bytes over IPv6" "$out"
 fi
 
 out=$(ip netns exec "$NS" timeout 10 ndisc6 -1 -r 3 -w 1000 fd00::2 tern0 2>&1)
@@ -98,6 +126,13 @@ if [ "$dad" -ge 2 ]; then
     pass "duplicate address detection at start: $dad solicitations from :: in the capture"
 else
     fail "DAD solicitations" "$dad in the capture"
+fi
+frag_in=$(tshark -r "$PCAP" -Y "ipv6.src==fd00::1 && ipv6.fragment" 2>/dev/null | wc -l)
+frag_out=$(tshark -r "$PCAP" -Y "ipv6.src==fd00::2 && ipv6.fragment" 2>/dev/null | wc -l)
+if [ "$frag_in" -gt 0 ] && [ "$frag_out" -gt 0 ]; then
+    pass "large pings were fragmented both ways ($frag_in fragments in, $frag_out out)"
+else
+    fail "fragments both ways" "$frag_in fragments from the kernel, $frag_out from ternd in the capture"
 fi
 warnings=$(tshark -r "$PCAP" -V -Y ipv6 2>&1 | grep -ciE "malformed|expert.*(warn|error)" || true)
 if [ "$warnings" -eq 0 ]; then

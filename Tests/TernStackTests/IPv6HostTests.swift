@@ -39,6 +39,11 @@ struct IPv6HostTests {
         host.advance(by: .seconds(1))
         #expect(addressState(host, F.hostGlobal) == .preferred)
         #expect(addressState(host, F.hostLinkLocal) == .preferred)
+        // With its link-local address in use, the host asks for routers.
+        let solicitation = host.log.takeIPv6()
+        #expect(solicitation.first?.icmp?.type == .routerSolicitation)
+        #expect(solicitation.first?.header.source == F.hostLinkLocal)
+        #expect(solicitation.first?.header.destination == .allRouters)
         host.deliver(F.echoRequest())
         #expect(host.log.takeIPv6().first?.icmp?.type == .echoReply)
         #expect(host.events.isEmpty)
@@ -53,6 +58,7 @@ struct IPv6HostTests {
         host.deliver(F.advertisement(for: F.hostGlobal, mac: thief, flags: [.override], to: .allNodes,
                                      from: F.hostGlobal, sourceMAC: thief))
         host.advance(by: .seconds(2))
+        host.log.frames.removeAll()
         #expect(addressState(host, F.hostGlobal) == .duplicate)
         #expect(addressState(host, F.hostLinkLocal) == .preferred)
         #expect(host.events == [.duplicateIPv6Address(address: F.hostGlobal, claimedBy: thief)])

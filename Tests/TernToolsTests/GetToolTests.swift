@@ -56,6 +56,13 @@ struct GetToolTests {
         #expect(target.port == port && target.path == path)
     }
 
+    @Test("an IPv6 address in brackets, as in URLs, or bare", arguments: [
+        ("[fd00::2]", "fd00::2"), ("fd00::2", "fd00::2"), ("[::1]", "::1"), ("example.org", "example.org"),
+    ])
+    func bracketedHosts(_ given: String, _ host: String) throws {
+        #expect(try TernGet.parse([given]).hostName == host)
+    }
+
     @Test("a port that is not a number or out of range is a usage error", arguments: [["h", "http"], ["h", "0"], ["h", "65536"]])
     func badPorts(_ arguments: [String]) {
         #expect(throws: (any Error).self) { try TernGet.parse(arguments) }

@@ -17,7 +17,8 @@ struct TernGet: ParsableCommand {
             and copies everything the server sends to standard output, byte for byte
             (binary bodies included), until the server closes the connection.
 
-            PORT defaults to 80 and PATH to /; "tern-get HOST /PATH" also works. A PATH
+            PORT defaults to 80 and PATH to /; "tern-get HOST /PATH" also works. An IPv6
+            address may be given bare or in brackets, as in URLs: tern-get '[fd00::2]'. A PATH
             without a leading / gets one; spaces and non-ASCII characters are
             percent-encoded as UTF-8.
 
@@ -29,8 +30,14 @@ struct TernGet: ParsableCommand {
             """,
         version: TernVersion.number)
 
-    @Argument(help: "The web server: a name or an IPv4/IPv6 address.")
+    @Argument(help: "The web server: a name or an IPv4/IPv6 address (an IPv6 one may be in brackets).")
     var host: String
+
+    /// The host without the brackets an IPv6 literal may come in (`[fd00::2]`).
+    var hostName: String {
+        guard host.count > 2, host.hasPrefix("["), host.hasSuffix("]") else { return host }
+        return String(host.dropFirst().dropLast())
+    }
 
     @Argument(help: ArgumentHelp("The port (default 80), or the path when it starts with /.", valueName: "port"))
     var portOrPath: String?
@@ -60,14 +67,14 @@ struct TernGet: ParsableCommand {
         let (port, path) = try target()
         let request: HTTPGetRequest
         do {
-            request = try HTTPGetRequest(host: host, port: port, path: path)
+            request = try HTTPGetRequest(host: hostName, port: port, path: path)
         } catch {
             throw ToolFailure(error.message)
         }
         RawOutput.ignoreBrokenPipeSignal()
         let socket: ClientSocket
         do {
-            socket = try ClientSocket.connect(host: host, port: port, timeout: timeout)
+            socket = try ClientSocket.connect(host: hostName, port: port, timeout: timeout)
             try socket.send(request.bytes, timeout: timeout)
         } catch {
             throw error.toolFailure

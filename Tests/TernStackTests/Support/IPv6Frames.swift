@@ -93,6 +93,23 @@ enum IPv6Frames {
         return packet(from: source, to: destination, nextHeader: .udp, payload: datagram)
     }
 
+    /// A TCP segment over IPv6 from the peer's global address to the host's.
+    static func tcp(sourcePort: UInt16 = 40000, destinationPort: UInt16, sequence: UInt32, acknowledgment: UInt32 = 0,
+                    flags: TCPFlags, window: UInt16 = 65535, options: TCPOptions = TCPOptions(),
+                    payload: [UInt8] = []) -> [UInt8] {
+        let headerLength = TCPHeader.minimumSize + options.encodedLength
+        var segment = [UInt8](repeating: 0, count: headerLength) + payload
+        segment.withUnsafeMutableBytes { buffer in
+            _ = try? options.write(to: UnsafeMutableRawBufferPointer(rebasing: buffer[TCPHeader.minimumSize..<headerLength]))
+            let header = TCPHeader(sourcePort: sourcePort, destinationPort: destinationPort,
+                                   sequenceNumber: SequenceNumber(sequence),
+                                   acknowledgmentNumber: SequenceNumber(acknowledgment), headerLength: headerLength,
+                                   flags: flags, window: window)
+            _ = try? header.write(to: buffer, payloadLength: payload.count, source: peerGlobal, destination: hostGlobal)
+        }
+        return packet(from: peerGlobal, to: hostGlobal, nextHeader: .tcp, payload: segment)
+    }
+
     /// The fragments of `upper` (an upper-layer message with next header `nextHeader`)
     /// cut at the given byte offsets (multiples of 8).
     static func fragments(of upper: [UInt8], nextHeader: IPProtocol, cuts: [Int], identification: UInt32 = 0x1234,
@@ -154,6 +171,19 @@ struct SentIPv6 {
             guard let message = try? ICMPv6Header.parse(bytes),
                   message.isChecksumValid(source: header.source, destination: header.destination) else { return nil }
             return message.header
+        }
+    }
+
+    /// The TCP header, options and payload, if this is a TCP segment with a valid checksum.
+    var tcp: (header: TCPHeader, options: TCPOptions, payload: [UInt8])? {
+        guard upperLayer == .tcp, fragment == nil else { return nil }
+        return upper.withUnsafeBytes { bytes in
+            var sum = InternetChecksum.pseudoHeader(source: header.source, destination: header.destination,
+                                                    nextHeader: .tcp, length: bytes.count)
+            sum.add(bytes)
+            guard sum.value == 0, let segment = try? TCPHeader.parse(bytes),
+                  let options = try? segment.parseOptions() else { return nil }
+            return (segment.header, options, Array(segment.payload))
         }
     }
 
