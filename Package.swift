@@ -66,7 +66,7 @@ let package = Package(
         tool("tern-route", ["TernWire", "TernServices", "TernToolSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "HeapModule", package: "swift-collections")], exclude: ["examples"]),
         tool("tern-words", ["TernServices", "TernToolSupport", "TernWire", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         tool("tern-microbench", ["TernWire"]),
-        tool("tern-enginebench", ["TernStack", "TernWire"]),
+        tool("tern-enginebench", ["TernStack", "TernWire", "TernTestSupport"]),
 
         // Fuzz targets: Tools/fuzz.sh builds them with libFuzzer and AddressSanitizer; a plain
         // build makes a tool that replays saved inputs.
@@ -80,9 +80,14 @@ let package = Package(
                           swiftSettings: strict),
 
         .testTarget(name: "TernWireTests", dependencies: ["TernWire"], exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink"], swiftSettings: strict),
+        // What the engine's tests share: stacks and links on a virtual clock.
+        .target(name: "TernTestSupport", dependencies: ["TernStack", "TernWire"], path: "Tests/TernTestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink", "TernTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
-        .testTarget(name: "TernServicesTests", dependencies: ["TernServices", "TernStack", "TernWire"], swiftSettings: strict),
+        .testTarget(name: "TernServicesTests", dependencies: ["TernServices", "TernStack", "TernWire", "TernTestSupport"],
+                    swiftSettings: strict),
         // The learning companions' logic, tested in process; test data under Tests/Data.
         .testTarget(name: "TernToolsTests", dependencies: ["tern-checksum", "tern-subnet", "tern-route", "tern-chat", "tern-time", "tern-get", "tern-words", "TernServices", "TernToolSupport", "TernWire"], swiftSettings: strict),
     ]

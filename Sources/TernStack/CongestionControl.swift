@@ -27,6 +27,12 @@ struct CongestionControl {
     let maximumWindow: Int
     /// Recovery follows RFC 6675 (the peer sends SACK blocks) rather than NewReno.
     var usesSACK = false
+    /// Proportional Rate Reduction (RFC 6937) during SACK recovery: bytes delivered to the
+    /// peer (acknowledged or SACKed) since recovery began, bytes sent since, and the flight
+    /// when it began.
+    private(set) var prrDelivered = 0
+    private(set) var prrOut = 0
+    private var recoverFlightSize = 0
 
     /// The initial window of RFC 6928: ten segments, as Linux.
     init(mss: Int, initialSequence: SequenceNumber, maximumWindow: Int) {
@@ -130,11 +136,43 @@ struct CongestionControl {
         guard ack >= recover else { return .none }
         // RFC 5681 eq. 4 with FlightSize as it was when the window carrying the loss was sent.
         slowStartThreshold = max(max(flight, flightAtLastTransmission) / 2, 2 * mss)
-        window = usesSACK ? slowStartThreshold : slowStartThreshold + 3 * mss
+        // With SACK, PRR sets the window on each ACK from here (`onRecoveryACK`); until the
+        // next one only the fast retransmit goes, whatever the window.
+        window = usesSACK ? 0 : slowStartThreshold + 3 * mss
         recover = highestSent
         inRecovery = true
         acknowledgedInAvoidance = 0
+        prrDelivered = 0
+        prrOut = 0
+        recoverFlightSize = max(flight, mss)
         return .enterRecovery
+    }
+
+    /// RFC 6937 §3 on an ACK during SACK recovery: `delivered` bytes newly acknowledged or
+    /// SACKed, `pipe` the estimate of bytes in the network. While the network holds more
+    /// than ssthresh, sending follows delivery in the ratio ssthresh / RecoverFS, spreading
+    /// the reduction over the round trip instead of a silence then a burst; below ssthresh,
+    /// slow-start-like growth back to it, never more than one segment beyond what was
+    /// delivered (PRR-SSRB).
+    mutating func onRecoveryACK(delivered: Int, pipe: Int) {
+        guard inRecovery, usesSACK else { return }
+        prrDelivered += delivered
+        let sendCount: Int
+        if pipe > slowStartThreshold {
+            let target = (prrDelivered * slowStartThreshold + recoverFlightSize - 1) / recoverFlightSize
+            sendCount = target - prrOut
+        } else {
+            let limit = max(prrDelivered - prrOut, delivered) + mss
+            sendCount = min(slowStartThreshold - pipe, limit)
+        }
+        // In whole segments, rounded up, as Linux counts it: a sender that may send half a
+        // segment sends none (Nagle, silly-window avoidance), and would fall a step behind.
+        window = pipe + (max(0, sendCount) + mss - 1) / mss * mss
+    }
+
+    /// Bytes sent (new or retransmitted) while in SACK recovery, for PRR.
+    mutating func onRecoverySend(_ bytes: Int) {
+        if inRecovery && usesSACK { prrOut += bytes }
     }
 
     /// Extra bytes RFC 3042's limited transmit lets out on the first two duplicate ACKs,

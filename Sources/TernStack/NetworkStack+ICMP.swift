@@ -26,6 +26,12 @@ extension NetworkStack {
                 return
             }
             sendEchoReply(to: datagram, request: message)
+        case .timestampRequest:
+            guard !datagram.isBroadcast else {
+                counters.drop(.icmpBroadcastEcho)
+                return
+            }
+            sendTimestampReply(to: datagram, request: message)
         case .destinationUnreachable, .timeExceeded, .parameterProblem, .sourceQuench:
             counters.count(.icmpErrorsReceived)
             handleICMPError(message)
@@ -47,6 +53,36 @@ extension NetworkStack {
         }
         if case .failed = outcome { return }
         counters.count(.echoRepliesSent)
+    }
+
+    /// The size of a timestamp request or reply: the header, then the originate, receive
+    /// and transmit timestamps (RFC 792).
+    static let icmpTimestampMessageSize = ICMPHeader.size + 12
+
+    /// Answers a timestamp request (RFC 792; a MAY in RFC 1122 §3.2.2.8, which Linux does):
+    /// the originate timestamp back, our receive and transmit times. The engine has no
+    /// time of day, only its own clock, so those carry its milliseconds with the high bit
+    /// set, as RFC 792 asks of a time not counted from midnight UT.
+    private func sendTimestampReply(to datagram: ReceivedDatagram, request: ICMPMessage) {
+        guard request.bytes.count >= NetworkStack.icmpTimestampMessageSize, request.header.code == 0 else {
+            counters.drop(.icmpTruncated)
+            return
+        }
+        // Copied as it came, byte order and all.
+        let originate = request.payload.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
+        let clock = UInt32(truncatingIfNeeded: now.milliseconds) | 0x8000_0000
+        let outcome = sendIPv4(from: datagram.header.destination, to: datagram.header.source, protocol: .icmp,
+                               payloadLength: NetworkStack.icmpTimestampMessageSize,
+                               typeOfService: datagram.header.typeOfService) { buffer, _ in
+            buffer.storeBytes(of: originate, toByteOffset: 8, as: UInt32.self)
+            buffer.storeBytes(of: clock.bigEndian, toByteOffset: 12, as: UInt32.self)
+            buffer.storeBytes(of: clock.bigEndian, toByteOffset: 16, as: UInt32.self)
+            var reply = request.header
+            reply.type = .timestampReply
+            _ = try? reply.write(to: buffer)
+        }
+        if case .failed = outcome { return }
+        counters.count(.icmpTimestampRepliesSent)
     }
 
     /// Sends an ICMP error about `datagram`, unless RFC 1122 §3.2.2 forbids it: never about

@@ -158,6 +158,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case fragmentsSent
     case datagramsForwarded
     case echoRepliesSent
+    case icmpTimestampRepliesSent
     case icmpErrorsSent
     case icmpErrorsReceived
     case udpDatagramsDelivered
@@ -197,6 +198,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .fragmentsSent: "fragments sent"
         case .datagramsForwarded: "datagrams forwarded"
         case .echoRepliesSent: "echo replies sent"
+        case .icmpTimestampRepliesSent: "ICMP timestamp replies sent"
         case .icmpErrorsSent: "ICMP errors sent"
         case .icmpErrorsReceived: "ICMP errors received"
         case .udpDatagramsDelivered: "UDP datagrams delivered"

@@ -162,7 +162,7 @@ extension TCPConnection {
         let flags = segment.flags
         // PAWS (RFC 7323 §5): a timestamp older than the last in-order one is a stale duplicate.
         if timestampsEnabled, !flags.contains(.rst), let ts = segment.options.timestamps,
-           Int32(bitPattern: ts.value &- timestampRecent) < 0 {
+           Int32(bitPattern: ts.value &- timestampRecent) < 0, !isReorderedACK(segment, timestamp: ts.value) {
             layer.drop(.tcpPAWS)
             ackNow = true
             layer.needsOutput(self)
@@ -211,7 +211,8 @@ extension TCPConnection {
         // window, and the ACK for a hole filled echoes the segment that filled it: each
         // measures the round trip the sender needs to know about. PAWS (above) already
         // refused a timestamp older than the one held.
-        if timestampsEnabled, let ts = segment.options.timestamps, segment.sequence <= lastACKSent {
+        if timestampsEnabled, let ts = segment.options.timestamps, segment.sequence <= lastACKSent,
+           Int32(bitPattern: ts.value &- timestampRecent) >= 0 {
             timestampRecent = ts.value
         }
         guard acceptability == .accept else {
@@ -226,6 +227,19 @@ extension TCPConnection {
         if !segment.payload.isEmpty { receiveData(segment) }
         // 8. FIN
         if flags.contains(.fin) { receiveFIN(segment) }
+    }
+
+    /// A pure duplicate ACK overtaken by a later segment, which PAWS lets through as Linux
+    /// does (`tcp_disordered_ack`): nothing but an ACK, at the left edge of our window,
+    /// acknowledging nothing new, not changing the window, and older than TS.Recent by no
+    /// more than the retransmission timeout. Dropping it would lose a duplicate ACK the
+    /// sender's loss detection counts on; it can change nothing else.
+    private func isReorderedACK(_ segment: IncomingSegment, timestamp: UInt32) -> Bool {
+        guard segment.length == 0, segment.flags.contains(.ack), segment.sequence == receiveNext,
+              segment.acknowledgment == sendUnacknowledged,
+              Int(segment.header.window) << Int(sendScale) == sendWindow else { return false }
+        let age = UInt64(timestampRecent &- timestamp)
+        return age <= rtt.timeout / 1_000_000
     }
 
     private enum Acceptability {
@@ -348,6 +362,18 @@ extension TCPConnection {
             layer.drop(.tcpBadACK)
             sendChallengeACK()
             return false
+        }
+        // PRR (RFC 6937): what this ACK delivered sets the window for the sends it allows.
+        // Runs after `checkSACKLoss` (defers run last first); not on the ACK that starts
+        // recovery, after which only the fast retransmit goes.
+        let wasInRecovery = congestion.inRecovery
+        let unacknowledgedBefore = sendUnacknowledged
+        let sackedAtStart = scoreboard.totalBytes
+        defer {
+            if wasInRecovery && congestion.inRecovery && congestion.usesSACK {
+                let delivered = (sendUnacknowledged - unacknowledgedBefore) + (scoreboard.totalBytes - sackedAtStart)
+                congestion.onRecoveryACK(delivered: max(0, delivered), pipe: recoveryPipe())
+            }
         }
         let segmentWindow = Int(segment.header.window) << Int(sendScale)
         if sackEnabled && !segment.options.sackBlocks.isEmpty {

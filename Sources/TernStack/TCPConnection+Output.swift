@@ -13,7 +13,12 @@ extension TCPConnection {
             if sendNext == iss { sendSYN() }
             return
         case .synReceived:
-            if sendNext == iss { sendSYN() }
+            if sendNext == iss {
+                sendSYN()
+            } else if ackNow {
+                // A challenge ACK, or the answer to a segment outside the window.
+                sendACK()
+            }
             return
         default:
             break
@@ -191,6 +196,7 @@ extension TCPConnection {
             timedSegment = (sequence, layer.now)
         }
         acknowledgmentSent(edge: edge)
+        congestion.onRecoverySend(length + (fin ? 1 : 0))
         // The flight includes this segment before any timer is armed for it.
         let end = sequence + length + (fin ? 1 : 0)
         if end > sendMax { sendMax = end }

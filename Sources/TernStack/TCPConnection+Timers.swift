@@ -46,6 +46,9 @@ extension TCPConnection {
     /// triple loss.
     static let maximumProbes = 2
 
+    /// What the probe timeout adds to 2·SRTT: Linux's two clock ticks at HZ=250.
+    static let probeSlack: UInt64 = 8_000_000
+
     /// Arms the retransmit timer: a loss probe first when one is allowed (SACK, an RTT
     /// estimate, fewer than `maximumProbes` unanswered), else the RTO.
     ///
@@ -59,11 +62,14 @@ extension TCPConnection {
         var timeout = rtt.timeout
         timerMode = .retransmission
         if sackEnabled && probesSent < Self.maximumProbes && state.isSynchronized, let srtt = rtt.smoothed {
-            // PTO = 2·SRTT, at least 1 ms (a host on a virtual link has round trips of tens
-            // of microseconds; Linux's 10 ms floor would leave the link idle for hundreds of
-            // them). With one segment in flight the peer may be holding a delayed ACK, so
-            // allow for that too. Each further probe waits twice as long.
-            var probe = max(2 * srtt, 1_000_000)
+            // PTO = 2·SRTT plus two ticks of the kernel's clock, as Linux computes it (8 ms
+            // on these machines, HZ=250): on a virtual link a round trip is tens of
+            // microseconds, but a receiver that is a process, or the kernel under load,
+            // answers a burst after scheduling delays of milliseconds, and a bare 2·SRTT (a
+            // 1 ms floor, then 2 ms added) fired probes on clean links. With one segment in
+            // flight the peer may be holding a delayed ACK, so allow for that too. Each
+            // further probe waits twice as long.
+            var probe = 2 * srtt + Self.probeSlack
             if sendMax - sendUnacknowledged <= sendMSS {
                 probe += layer.delayedACKNanoseconds + 10_000_000
             }

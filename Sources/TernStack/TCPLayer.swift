@@ -138,8 +138,12 @@ final class TCPLayer {
         do {
             options = try segment.parseOptions()
         } catch {
-            drop(.tcpBadOptions)
-            return
+            // A SYN is answered as Linux answers it: without the malformed option.
+            guard segment.header.flags.contains(.syn) else {
+                drop(.tcpBadOptions)
+                return
+            }
+            options = TCPOptions.parseLeniently(segment.options)
         }
         // TCP is unicast only (RFC 1122 §4.2.3.10).
         guard !isBroadcast else {
@@ -195,7 +199,9 @@ final class TCPLayer {
             return
         }
         guard connections.count < configuration.maximumConnections || pushOutHalfOpen(for: listener) else {
+            // A reset, so that the client fails at once instead of retrying for a minute.
             drop(.tcpTooManyConnections)
+            sendResetReply(to: segment)
             return
         }
         var iss = initialSequenceNumber(for: key)

@@ -312,6 +312,42 @@ public struct TCPOptions: Hashable, Sendable {
         return result
     }
 
+    /// Parses an options area as Linux reads a SYN's: an option of a known kind with the
+    /// wrong length is ignored, and parsing stops at a length that is below 2 or runs past
+    /// the area, keeping what came before. Never fails. For SYNs, which a peer with a
+    /// slightly broken stack should still be able to open a connection with.
+    public static func parseLeniently(_ bytes: UnsafeRawBufferPointer) -> TCPOptions {
+        var result = TCPOptions()
+        var offset = 0
+        let n = bytes.count
+        while offset < n {
+            let kind = bytes.u8(offset)
+            if kind == TCPOptionKind.endOfOptionList { break }
+            if kind == TCPOptionKind.noOperation {
+                offset += 1
+                continue
+            }
+            guard offset + 1 < n else { break }
+            let length = Int(bytes.u8(offset + 1))
+            guard length >= 2, offset + length <= n else { break }
+            switch kind {
+            case TCPOptionKind.maximumSegmentSize where length == 4:
+                result.maximumSegmentSize = bytes.u16(offset + 2)
+            case TCPOptionKind.windowScale where length == 3:
+                result.windowScale = bytes.u8(offset + 2)
+            case TCPOptionKind.sackPermitted where length == 2:
+                result.sackPermitted = true
+            case TCPOptionKind.timestamps where length == 10:
+                result.timestamps = TCPTimestamps(value: bytes.u32(offset + 2), echoReply: bytes.u32(offset + 6))
+            default:
+                // SACK blocks mean nothing in a SYN; unknown kinds and wrong lengths are skipped.
+                break
+            }
+            offset += length
+        }
+        return result
+    }
+
     /// The options in the order Linux sends them: MSS, SACK-permitted and timestamps
     /// (sharing one 12-byte word group), window scale after a NOP, then SACK blocks after
     /// two NOPs. Every option lands on its natural alignment.

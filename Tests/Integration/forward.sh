@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ternd as a router (--forward): kernel host A — ternd — kernel host B, over packet-socket
 # veth links and over TAP links; then a chain of three ternd routers. ping both ways,
-# traceroute (UDP and ICMP) and tracepath see the router as they see a Linux one, a TCP
+# traceroute (UDP and ICMP), mtr and tracepath see the router as they see a Linux one, a TCP
 # transfer through it is byte-exact, and without --forward nothing passes.
 source "$(dirname "$0")/lib.sh"
 it_begin forward
@@ -48,6 +48,16 @@ the_checks() {
         pass "$label: traceroute -n -I (ICMP) lists the router: $hops"
     else
         fail "$label: traceroute ICMP" "hops: $hops"
+    fi
+    if command -v mtr >/dev/null; then
+        hops=$(ip netns exec "$a" timeout 30 mtr -n -r -c 2 10.2.0.1 2>/dev/null | awk '/\|--/ { print $2 }' | tr '\n' ' ' | sed 's/ $//')
+        if [ "$hops" = "10.1.0.254 10.2.0.1" ]; then
+            pass "$label: mtr lists the router: $hops"
+        else
+            fail "$label: mtr" "hops: $hops"
+        fi
+    else
+        skip "$label: mtr" "mtr is not installed (mtr-tiny)"
     fi
     local path
     path=$(ip netns exec "$a" timeout 30 tracepath -n 10.2.0.1 2>&1)

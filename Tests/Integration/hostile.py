@@ -101,6 +101,7 @@ EVENTS = {
     "fragmentsReceived": "fragments received",
     "datagramsReassembled": "datagrams reassembled",
     "echoRepliesSent": "echo replies sent",
+    "icmpTimestampRepliesSent": "ICMP timestamp replies sent",
     "icmpErrorsSent": "ICMP errors sent",
     "udpDatagramsDelivered": "UDP datagrams delivered",
     "tcpSegmentsReceived": "TCP segments received",

@@ -1,42 +1,36 @@
 import TernStack
+import TernTestSupport
 import TernWire
 import Testing
 
-/// Two engines on one simulated Ethernet link with a virtual clock: the service under
-/// test runs on `server` (10.0.0.2), the test drives `client` (10.0.0.1) through the same
-/// socket API. Frames are delivered in order and nothing is lost, so every run is the same.
+/// Two engines on one simulated Ethernet link with a virtual clock (the shared
+/// `StackNetwork`): the service under test runs on `server` (10.0.0.2), the test drives
+/// `client` (10.0.0.1) through the same socket API. Frames are delivered in order and
+/// nothing is lost unless a test says so, so every run is the same.
 final class EnginePair {
-    /// Collects what one engine sends until the pair delivers it.
-    final class Wire: FrameTransmitter {
-        var frames: [[UInt8]] = []
-        func transmit(_ frame: UnsafeRawBufferPointer) { frames.append(Array(frame)) }
-    }
-
     static let serverAddress = IPv4Address(10, 0, 0, 2)
     static let clientAddress = IPv4Address(10, 0, 0, 1)
 
     let server: NetworkStack
     let client: NetworkStack
-    private let serverWire = Wire()
-    private let clientWire = Wire()
-    private(set) var now = Instant.seconds(1)
+    private let network = StackNetwork(stepTime: .zero)
+    var now: Instant { network.now }
     /// Frames from the client for which this returns true are lost on the way.
-    var losesClientFrame: (([UInt8]) -> Bool)?
+    var losesClientFrame: (([UInt8]) -> Bool)? {
+        didSet { network.loses[StackNetwork.Port(node: 1, interface: 0)] = losesClientFrame }
+    }
 
     init(tcp: TCPConfiguration = TCPConfiguration()) throws {
-        func configuration(_ address: IPv4Address, seed: UInt64) -> StackConfiguration {
-            var configuration = StackConfiguration(
-                mac: StackConfiguration.defaultMAC(for: address),
-                address: IPv4Subnet(address: address, prefixLength: 24)!, randomSeed: seed)
-            configuration.tcp = tcp
-            return configuration
+        func link(_ address: IPv4Address) -> InterfaceConfiguration {
+            InterfaceConfiguration(name: "eth0", mac: StackConfiguration.defaultMAC(for: address),
+                                   address: IPv4Subnet(address: address, prefixLength: 24)!)
         }
-        server = try NetworkStack(configuration: configuration(EnginePair.serverAddress, seed: 2),
-                                  transmitter: serverWire, now: now)
-        client = try NetworkStack(configuration: configuration(EnginePair.clientAddress, seed: 1),
-                                  transmitter: clientWire, now: now)
-        server.start(now: now)
-        client.start(now: now)
+        try network.add([link(EnginePair.serverAddress)], seed: 2) { $0.tcp = tcp }
+        try network.add([link(EnginePair.clientAddress)], seed: 1) { $0.tcp = tcp }
+        network.connect(.init(node: 0, interface: 0), .init(node: 1, interface: 0))
+        server = network.stacks[0]
+        client = network.stacks[1]
+        network.start()
     }
 
     /// Runs both engines — delivering frames, polling, and moving the clock to the next
@@ -45,39 +39,7 @@ final class EnginePair {
     /// exchange, so an endless stream (chargen) stops as soon as it holds.
     @discardableResult
     func run(for limit: Duration = .seconds(60), until condition: () -> Bool) -> Bool {
-        let end = now + limit
-        while true {
-            exchange()
-            if condition() { return true }
-            if !isQuiet { continue }
-            guard let next = Instant.earliest(server.nextDeadline, client.nextDeadline), next <= end else {
-                return condition()
-            }
-            now = next > now ? next : now + .milliseconds(1)
-        }
-    }
-
-    /// Polls both engines, then delivers the frames each sent to the other.
-    private func exchange() {
-        server.poll(now: now)
-        client.poll(now: now)
-        let toClient = serverWire.frames
-        let toServer = clientWire.frames
-        serverWire.frames.removeAll()
-        clientWire.frames.removeAll()
-        for frame in toClient { frame.withUnsafeBytes { client.receive(frame: $0, now: now) } }
-        for frame in toServer where !(losesClientFrame?(frame) ?? false) {
-            frame.withUnsafeBytes { server.receive(frame: $0, now: now) }
-        }
-    }
-
-    /// Nothing in flight and nothing due now.
-    private var isQuiet: Bool {
-        serverWire.frames.isEmpty && clientWire.frames.isEmpty && !hasQueuedWork
-    }
-
-    private var hasQueuedWork: Bool {
-        server.nextDeadline.map { $0 <= now } ?? false || client.nextDeadline.map { $0 <= now } ?? false
+        network.run(for: limit, until: condition)
     }
 }
 

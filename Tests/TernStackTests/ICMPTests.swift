@@ -45,6 +45,37 @@ struct ICMPTests {
         #expect(host.stack.counters[.echoRepliesSent] == 1)
     }
 
+    @Test("a timestamp request is answered with its originate time and ours, the high bit set (no time of day)")
+    func timestampReply() throws {
+        let host = TestHost()
+        host.introducePeer()
+        // Type 13: identifier 7, sequence 1, originate 0x01020304, receive and transmit 0.
+        var request = FrameBuilder.icmpEcho(.timestampRequest, identifier: 7, sequence: 1,
+                                            data: [1, 2, 3, 4] + [UInt8](repeating: 0, count: 8))
+        host.now = .seconds(1000) + .milliseconds(250)
+        host.deliver(host.fromPeer(.icmp, request))
+        let sent = host.log.take()
+        #expect(sent.count == 1)
+        let reply = try #require(sent.first).ipPayload
+        try reply.withUnsafeBytes { bytes in
+            let message = try ICMPHeader.parse(bytes)
+            #expect(message.header.type == .timestampReply && message.header.code == 0)
+            #expect(message.header.identifier == 7 && message.header.sequence == 1)
+            #expect(message.isChecksumValid)
+            #expect(bytes.count == 20)
+        }
+        let clock = UInt32(1_000_250) | 0x8000_0000
+        let be = [UInt8(clock >> 24), UInt8(truncatingIfNeeded: clock >> 16), UInt8(truncatingIfNeeded: clock >> 8),
+                  UInt8(truncatingIfNeeded: clock)]
+        #expect(Array(reply[8..<20]) == [1, 2, 3, 4] + be + be)
+        #expect(host.stack.counters[.icmpTimestampRepliesSent] == 1)
+        // Too short: dropped, not answered.
+        request = FrameBuilder.icmpEcho(.timestampRequest, identifier: 7, sequence: 2, data: [1, 2, 3, 4])
+        host.deliver(host.fromPeer(.icmp, request))
+        #expect(host.log.take().isEmpty)
+        #expect(host.stack.counters[.icmpTruncated] == 1)
+    }
+
     @Test("our fragments are reassembled by our own reassembler")
     func fragmentsRoundTrip() throws {
         let sender = TestHost()

@@ -1,5 +1,6 @@
 import Testing
 @testable import TernStack
+import TernTestSupport
 import TernWire
 
 /// Hosts and routers, all Tern stacks, wired together in one virtual network.

@@ -125,18 +125,19 @@ struct TCPLossTests {
         _ = [UInt8](repeating: 2, count: 4 * 1448).withUnsafeBytes { c.connection.send($0) }
         c.host.stack.poll(now: c.host.now)
         #expect(c.sentData().count == 4)
-        // No ACK at all: the probe comes after 2·SRTT, here the 1 ms floor.
-        c.host.advance(by: .microseconds(900))
+        // No ACK at all: the probe comes after 2·SRTT + 8 ms (SRTT is 125 µs here: the
+        // handshake took no time, then one 1 ms sample).
+        c.host.advance(by: .microseconds(8200))
         #expect(c.sentData().isEmpty, "nothing before the probe timeout")
-        c.host.advance(by: .microseconds(200))
+        c.host.advance(by: .microseconds(100))
         let probe = c.sentData()
         #expect(probe.map { $0.sequence &- base } == [2 * 1448, 3 * 1448],
                 "the last two segments again (a Linux receiver acknowledges two at once)")
         #expect(c.host.stack.counters[.tcpTailLossProbes] == 1)
         // Its answer is lost as well: a second probe, after twice the wait.
-        c.host.advance(by: .microseconds(1800))
+        c.host.advance(by: .microseconds(16400))
         #expect(c.sentData().isEmpty, "the second probe waits twice as long")
-        c.host.advance(by: .microseconds(300))
+        c.host.advance(by: .microseconds(200))
         #expect(c.sentData().map { $0.sequence &- base } == [2 * 1448, 3 * 1448])
         #expect(c.host.stack.counters[.tcpTailLossProbes] == 2)
         // Then only the retransmission timeout is left.
@@ -171,7 +172,9 @@ struct TCPLossTests {
         #expect(c.sentData().map { $0.sequence &- base } == [5 * 1448], "the second hole is resent")
         #expect(c.connection.congestion.inRecovery)
         // That retransmission is lost, and nothing else is left to send: silence.
-        c.host.advance(by: .microseconds(1500))
+        c.host.advance(by: .microseconds(8200))
+        #expect(c.sentData().isEmpty, "the probe waits 2·SRTT + 8 ms")
+        c.host.advance(by: .microseconds(100))
         #expect(c.sentData().map { $0.sequence &- base } == [5 * 1448], "the probe resends the hole")
         #expect(c.host.stack.counters[.tcpTailLossProbes] == 1)
         // Its ACK covers everything: recovery ends without a timeout.
