@@ -228,8 +228,31 @@ extension NetworkStack {
            destination.isMulticast || link.ipv6.isOnLink(destination) {
             return (link, destination)
         }
+        if !configuration.ipv6Routes.isEmpty, let routed = staticIPv6Route(to: destination) { return routed }
         for link in interfaces { if let router = link.ipv6.defaultRouter { return (link, router) } }
         return nil
+    }
+
+    /// The longest static route holding `destination`: its link (named, or the one whose
+    /// prefix holds the next hop) and next hop (the destination itself without one).
+    func staticIPv6Route(to destination: IPv6Address) -> (Interface, IPv6Address)? {
+        var best: (Interface, IPv6Address)?
+        var bestLength = -1
+        for route in configuration.ipv6Routes where route.destination.prefixLength > bestLength
+            && route.destination.contains(destination) {
+            let link: Interface?
+            if let name = route.interface {
+                link = interfaces.first { $0.name == name }
+            } else if let hop = route.nextHop {
+                link = interfaces.first { $0.ipv6.isOnLink(hop) && !hop.isLinkLocal }
+            } else {
+                link = nil
+            }
+            guard let link else { continue }
+            best = (link, route.nextHop ?? destination)
+            bestLength = route.destination.prefixLength
+        }
+        return best
     }
 
     /// The link a packet to `destination` leaves by: the one whose prefixes hold it; for a

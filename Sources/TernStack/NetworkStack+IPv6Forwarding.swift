@@ -37,7 +37,7 @@ extension NetworkStack {
             sendICMPv6Error(.timeExceeded(.hopLimitExceeded), about: about)
             return
         }
-        guard let egress = interfaces.first(where: { $0.ipv6.isOnLink(destination) }) else {
+        guard let (egress, nextHop) = ipv6Route(to: destination, from: nil, on: nil) else {
             counters.drop(.ipNoRoute)
             sendICMPv6Error(.destinationUnreachable(.noRoute), about: about)
             return
@@ -58,6 +58,6 @@ extension NetworkStack {
         counters.count(.datagramsForwarded)
         ingress.counters.datagramsForwardedIn &+= 1
         egress.counters.datagramsForwardedOut &+= 1
-        _ = sendIPv6Datagram(length: length, to: destination, on: egress)
+        _ = sendIPv6Datagram(length: length, to: nextHop, on: egress)
     }
 }

@@ -12,6 +12,9 @@ public struct StackConfiguration: Sendable {
     public var staticRoutes: [(destination: IPv4Subnet, nextHop: IPv4Address)]
     /// Routes straight onto a link by name: the destination's hosts answer ARP there.
     public var deviceRoutes: [(destination: IPv4Subnet, interface: String)] = []
+    /// IPv6 static routes: a prefix to a next hop on one of the links' prefixes, or (no next
+    /// hop) straight onto the link named `interface`.
+    public var ipv6Routes: [(destination: IPv6Subnet, nextHop: IPv6Address?, interface: String?)] = []
     /// Routes datagrams for other hosts between the links (a router), as RFC 1812 asks;
     /// off, such datagrams are dropped as a host must (RFC 1122 §3.3.4.2).
     public var forwarding = false

@@ -92,6 +92,34 @@ extension DaemonConfiguration {
         a.contains(b.network) || b.contains(a.network)
     }
 
+    /// `--route PREFIX via ADDRESS` or `--route PREFIX dev LINK` for IPv6: the next hop a
+    /// global or unique local address on one of the links' prefixes.
+    static func parseIPv6Route(_ destination: String, _ word: String, _ target: String, links: [LinkConfiguration],
+                               given: [IPv6Subnet]) throws(UsageError)
+        -> (destination: IPv6Subnet, nextHop: IPv6Address?, link: String?) {
+        let flag = "--route \(destination) \(word) \(target)"
+        guard let prefix = IPv6Subnet(destination)?.normalized else {
+            throw UsageError("\(flag): \(destination) is not an IPv6 prefix such as fd00:5::/64")
+        }
+        if links.contains(where: { $0.ipv6Addresses.contains { $0.normalized == prefix } }) {
+            throw UsageError("\(flag): \(prefix) is a link's own prefix")
+        }
+        if given.contains(prefix) { throw UsageError("--route \(prefix) is given twice") }
+        if word == "dev" {
+            guard links.contains(where: { $0.name == target }) else {
+                throw UsageError("\(flag): no link is named \(target)")
+            }
+            return (prefix, nil, target)
+        }
+        guard let hop = IPv6Address(target), !hop.isMulticast, !hop.isUnspecified, !hop.isLinkLocal else {
+            throw UsageError("\(flag): the next hop must be a global or unique local IPv6 address on a link's prefix")
+        }
+        guard links.contains(where: { $0.ipv6Addresses.contains { $0.contains(hop) && $0.address != hop } }) else {
+            throw UsageError("\(flag): \(target) is on none of the links' IPv6 prefixes (or is the host's own)")
+        }
+        return (prefix, hop, nil)
+    }
+
     /// Whether an address argument is meant as IPv6 (IPv4 text has no colon).
     static func isIPv6Text(_ text: String) -> Bool { text.contains(":") }
 

@@ -11,6 +11,8 @@ struct DaemonConfiguration {
     let routes: [(destination: IPv4Subnet, nextHop: IPv4Address)]
     /// `--route CIDR dev LINK`: straight onto a named link.
     let deviceRoutes: [(destination: IPv4Subnet, link: String)]
+    /// `--route` with an IPv6 prefix: via a next hop on a link's prefix, or onto a named link.
+    let ipv6Routes: [(destination: IPv6Subnet, nextHop: IPv6Address?, link: String?)]
     /// `--forward`: route datagrams between the links.
     let forward: Bool
     /// `--slaac`: addresses from router advertisements.
@@ -97,7 +99,13 @@ struct DaemonConfiguration {
 
         var routes: [(destination: IPv4Subnet, nextHop: IPv4Address)] = []
         var deviceRoutes: [(destination: IPv4Subnet, link: String)] = []
+        var ipv6Routes: [(destination: IPv6Subnet, nextHop: IPv6Address?, link: String?)] = []
         for (destination, word, target) in try DaemonConfiguration.parseRoutes(options.route) {
+            if DaemonConfiguration.isIPv6Text(destination) {
+                ipv6Routes.append(try DaemonConfiguration.parseIPv6Route(destination, word, target, links: links,
+                                                                         given: ipv6Routes.map(\.destination)))
+                continue
+            }
             guard let parsed = IPv4Subnet(destination) else {
                 throw UsageError("--route \(destination) \(word) \(target): \(destination) is not a CIDR such as 10.9.0.0/16")
             }
@@ -125,6 +133,7 @@ struct DaemonConfiguration {
         }
         self.routes = routes
         self.deviceRoutes = deviceRoutes
+        self.ipv6Routes = ipv6Routes
 
         www = options.www
         httpPort = options.httpPort
@@ -205,6 +214,7 @@ struct DaemonConfiguration {
         var configuration = StackConfiguration(interfaces: interfaces, gateway: gateway, staticRoutes: routes,
                                                randomSeed: randomSeed)
         configuration.deviceRoutes = deviceRoutes.map { ($0.destination, $0.link) }
+        configuration.ipv6Routes = ipv6Routes.map { ($0.destination, $0.nextHop, $0.link) }
         configuration.forwarding = forward
         configuration.ipv6.autoconfigure = slaac
 

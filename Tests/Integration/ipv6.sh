@@ -169,4 +169,20 @@ if start_ternd "$NS" conflict --packet-socket vt --address 10.0.5.2/24 --address
 else
     fail "ternd starts on the veth" "no ready line"
 fi
+# Bad IPv6 flags: one clear line and a non-zero exit, never a crash.
+for args in "--tap t0 --address 10.0.0.2/24 --address fe80::5/64|link-local addresses come from" \
+            "--tap t0 --address 10.0.0.2/24 --address fd00::2|needs a prefix length" \
+            "--tap t0 --address 10.0.0.2/24 --address ff02::1/64|not a unicast host address" \
+            "--link packet:r-a,10.1.0.254/24,fd00:1::1/64,fd00:1::5/64|overlaps another IPv6 address" \
+            "--link packet:r-a,10.1.0.254/24,fd00:1::1/64 --forward --route fd00:5::/64 via fd00:9::2|on none of the links" \
+            "--tap t0 --address 10.0.0.2/24 --slaac --forward|--slaac is for a host"; do
+    flags=${args%%|*} expected=${args#*|}
+    out=$("$TERND" $flags 2>&1)
+    status=$?
+    if [ "$status" -ne 0 ] && [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -qF -- "$expected"; then
+        pass "ternd $flags: $out"
+    else
+        fail "ternd $flags" "status $status: $(echo "$out" | head -2 | tr '\n' '|')"
+    fi
+done
 it_end

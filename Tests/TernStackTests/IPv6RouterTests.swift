@@ -17,7 +17,7 @@ struct IPv6RouterTests {
         let stack: NetworkStack
         var now = Instant.seconds(1000)
 
-        init() throws {
+        init(routes: [(destination: IPv6Subnet, nextHop: IPv6Address?, interface: String?)] = []) throws {
             var configuration = StackConfiguration(interfaces: [
                 InterfaceConfiguration(name: "a", mac: MACAddress(0x02, 0, 1, 0, 0, 0xFE),
                                        address: IPv4Subnet("10.1.0.254/24")!, ipv6Addresses: [IPv6Subnet("fd00:1::1/64")!]),
@@ -26,6 +26,7 @@ struct IPv6RouterTests {
                                        ipv6Addresses: [IPv6Subnet("fd00:2::1/64")!]),
             ], randomSeed: 7)
             configuration.forwarding = true
+            configuration.ipv6Routes = routes
             stack = try NetworkStack(configuration: configuration, transmitters: logs, now: now)
             deliver(F.solicitation(for: IPv6Address("fd00:1::1")!, from: IPv6RouterTests.hostA,
                                    sourceMAC: IPv6RouterTests.macA), on: 0)
@@ -58,6 +59,23 @@ struct IPv6RouterTests {
         #expect(out.first?.ethernet.destination == IPv6RouterTests.macB)
         #expect(out.first?.icmp?.type == .echoRequest)
         #expect(router.stack.counters[.datagramsForwarded] == 1)
+    }
+
+    @Test("a static route sends a prefix beyond the links by its next hop")
+    func staticRoute() throws {
+        let router = try Router(routes: [(IPv6Subnet("fd00:5::/64")!, IPv6RouterTests.hostB, nil),
+                                         (IPv6Subnet("fd00:5:0:1::/64")!, nil, "a")])
+        let far = IPv6Address("fd00:5::9")!
+        let message = F.icmp(.echo(.echoRequest, identifier: 1, sequence: 1), body: [], from: IPv6RouterTests.hostA,
+                             to: far)
+        router.deliver(F.packet(from: IPv6RouterTests.hostA, to: far, nextHeader: .icmpv6, payload: message,
+                                sourceMAC: IPv6RouterTests.macA, destinationMAC: MACAddress(0x02, 0, 1, 0, 0, 0xFE)),
+                       on: 0)
+        let out = router.logs[1].takeIPv6()
+        #expect(out.first?.header.destination == far)
+        #expect(out.first?.ethernet.destination == IPv6RouterTests.macB, "to the next hop's MAC")
+        #expect(router.stack.staticIPv6Route(to: IPv6Address("fd00:5:0:1::7")!)?.0.name == "a")
+        #expect(router.stack.staticIPv6Route(to: IPv6Address("fd00:6::1")!) == nil)
     }
 
     @Test("hop limit 1: time exceeded from the router's address on the arrival link")
