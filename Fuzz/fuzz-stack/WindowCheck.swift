@@ -28,8 +28,12 @@ struct WindowCheck {
 
     /// Learns the window a delivered frame offers, if it is a TCP segment to us.
     mutating func peerSent(_ frame: [UInt8]) {
-        guard !disabled, let parsed = try? ParsedFrame.parse(frame),
-              case .ipv4(let ip, let headerValid, let transport) = parsed.network,
+        guard !disabled else { return }
+        guard let parsed = try? ParsedFrame.parse(frame) else {
+            learnScaleOfMalformedSYN(frame)
+            return
+        }
+        guard case .ipv4(let ip, let headerValid, let transport) = parsed.network,
               headerValid, ip.destination == StackCast.hostIP else { return }
         if ip.isFragment {
             if ip.protocol == .tcp { disabled = true }
@@ -48,6 +52,32 @@ struct WindowCheck {
         let edge = ack &+ UInt32(tcp.window) << UInt32(shift)
         if let current = connections[index].edge, Int32(bitPattern: edge &- current) <= 0 { return }
         connections[index].edge = edge
+    }
+
+    /// A SYN whose options do not parse strictly is still taken by the engine, which reads
+    /// them as Linux does (`TCPOptions.parseLeniently`): the scale it asks for counts too.
+    private mutating func learnScaleOfMalformedSYN(_ frame: [UInt8]) {
+        frame.withUnsafeBytes { bytes in
+            let ipStart = EthernetHeader.size
+            guard bytes.count >= ipStart + 20, bytes[12] == 0x08, bytes[13] == 0x00,
+                  bytes[ipStart] >> 4 == 4, bytes[ipStart + 9] == 6 else { return }
+            let destination = IPv4Address(bytes[ipStart + 16], bytes[ipStart + 17], bytes[ipStart + 18],
+                                          bytes[ipStart + 19])
+            let tcpStart = ipStart + Int(bytes[ipStart] & 0x0F) * 4
+            guard destination == StackCast.hostIP, bytes.count >= tcpStart + 20 else { return }
+            let flags = bytes[tcpStart + 13]
+            guard flags & 0x02 != 0 else { return }
+            let tcpHeaderLength = Int(bytes[tcpStart + 12] >> 4) * 4
+            guard tcpHeaderLength > 20, bytes.count >= tcpStart + tcpHeaderLength else { return }
+            let options = TCPOptions.parseLeniently(
+                UnsafeRawBufferPointer(rebasing: bytes[(tcpStart + 20)..<(tcpStart + tcpHeaderLength)]))
+            guard let shift = options.windowScale else { return }
+            let source = IPv4Address(bytes[ipStart + 12], bytes[ipStart + 13], bytes[ipStart + 14], bytes[ipStart + 15])
+            let sourcePort = UInt16(bytes[tcpStart]) << 8 | UInt16(bytes[tcpStart + 1])
+            let destinationPort = UInt16(bytes[tcpStart + 2]) << 8 | UInt16(bytes[tcpStart + 3])
+            let index = find(source, sourcePort, destinationPort)
+            connections[index].scale = max(connections[index].scale, min(shift, 14))
+        }
     }
 
     /// Checks a segment the engine sent against the peer's furthest offered edge.
