@@ -119,7 +119,7 @@ public struct IPv4Reassembler {
 
         // The first fragment's header is kept too (for ICMP quotes), and counts like data.
         let keepsHeader = start == 0 && partial.firstHeader == nil
-        switch Self.placement(of: start..<end, in: partial.received, data: partial.data, payload: payload) {
+        switch FragmentRanges.placement(of: start..<end, in: partial.received, data: partial.data, payload: payload) {
         case .overlap:
             return .dropped(.reassemblyOverlap)
         case .duplicate:
@@ -138,7 +138,7 @@ public struct IPv4Reassembler {
             partial.data.withUnsafeMutableBytes { dst in
                 UnsafeMutableRawBufferPointer(rebasing: dst[start..<end]).copyMemory(from: payload)
             }
-            Self.insert(start..<end, into: &partial.received, at: index)
+            FragmentRanges.insert(start..<end, into: &partial.received, at: index)
         }
 
         if keepsHeader {
@@ -170,49 +170,6 @@ public struct IPv4Reassembler {
             discard(key)
         }
         return (count, quotes)
-    }
-
-    private enum Placement {
-        case new(insertAt: Int)
-        case duplicate
-        case overlap
-    }
-
-    /// Where `range` goes among the received ranges: new, an exact repeat of received
-    /// bytes, or a conflicting overlap.
-    private static func placement(of range: Range<Int>, in received: [Range<Int>], data: [UInt8],
-                                  payload: UnsafeRawBufferPointer) -> Placement {
-        if range.isEmpty { return .duplicate }
-        var index = 0
-        while index < received.count && received[index].upperBound <= range.lowerBound { index += 1 }
-        guard index < received.count, received[index].lowerBound < range.upperBound else {
-            return .new(insertAt: index)
-        }
-        // It touches received bytes: acceptable only if entirely inside and identical.
-        let covering = received[index]
-        guard covering.lowerBound <= range.lowerBound, covering.upperBound >= range.upperBound else {
-            return .overlap
-        }
-        let same = data.withUnsafeBytes { bytes in
-            UnsafeRawBufferPointer(rebasing: bytes[range]).elementsEqual(payload)
-        }
-        return same ? .duplicate : .overlap
-    }
-
-    /// Inserts a non-overlapping range and merges it with adjacent neighbours.
-    private static func insert(_ range: Range<Int>, into received: inout [Range<Int>], at index: Int) {
-        var merged = range
-        var i = index
-        if i > 0 && received[i - 1].upperBound == merged.lowerBound {
-            merged = received[i - 1].lowerBound..<merged.upperBound
-            received.remove(at: i - 1)
-            i -= 1
-        }
-        if i < received.count && received[i].lowerBound == merged.upperBound {
-            merged = merged.lowerBound..<received[i].upperBound
-            received.remove(at: i)
-        }
-        received.insert(merged, at: i)
     }
 
     private mutating func discard(_ key: Key) {
