@@ -348,8 +348,7 @@ extension NetworkStack {
         // Every path takes 1280 bytes, unless the link itself is smaller (a misconfigured
         // IPv6 link, cut to its MTU all the same).
         if length > IPv6Header.minimumMTU || length > link.mtu {
-            let start = EthernetHeader.size + 24
-            let destination = IPv6Address(bytes: UnsafeRawBufferPointer(txBuffer.view(start..<start + 16)))
+            let destination = IPv6Address(in: UnsafeRawBufferPointer(txBuffer), at: EthernetHeader.size + 24)
             let mtu = destination.map { ipv6PathMTU.mtu(to: $0, linkMTU: link.mtu, now: now) } ?? link.mtu
             if length > mtu {
                 fragmentIPv6(length: length, ethernet: ethernet, mtu: mtu, on: link)
