@@ -45,17 +45,7 @@ public enum IPv4Options {
     /// twice is an error at the octet that holds the fault.
     public static func index(_ area: UnsafeRawBufferPointer) throws(IPv4OptionError) -> IPv4OptionIndex {
         var index = IPv4OptionIndex()
-        var offset = 0
-        while offset < area.count {
-            let type = area.u8(offset)
-            if type == IPv4OptionType.endOfList { break }
-            if type == IPv4OptionType.noOperation {
-                offset += 1
-                continue
-            }
-            guard offset + 1 < area.count else { throw IPv4OptionError(offset: offset) }
-            let length = Int(area.u8(offset + 1))
-            guard length >= 2, length <= area.count - offset else { throw IPv4OptionError(offset: offset) }
+        try walk(area) { type, offset, length throws(IPv4OptionError) in
             let option = area.view(offset..<offset + length)
             switch type {
             case IPv4OptionType.recordRoute:
@@ -73,9 +63,29 @@ public enum IPv4Options {
             default:
                 break
             }
-            offset += length
         }
         return index
+    }
+
+    /// Calls `visit` with the type, offset and length of each option up to the end of the
+    /// list, skipping no-operation octets; a length below 2 or beyond the area is an error
+    /// at the option's type octet.
+    private static func walk(_ area: UnsafeRawBufferPointer,
+                             _ visit: (UInt8, Int, Int) throws(IPv4OptionError) -> Void) throws(IPv4OptionError) {
+        var offset = 0
+        while offset < area.count {
+            let type = area.u8(offset)
+            if type == IPv4OptionType.endOfList { return }
+            if type == IPv4OptionType.noOperation {
+                offset += 1
+                continue
+            }
+            guard offset + 1 < area.count else { throw IPv4OptionError(offset: offset) }
+            let length = Int(area.u8(offset + 1))
+            guard length >= 2, length <= area.count - offset else { throw IPv4OptionError(offset: offset) }
+            try visit(type, offset, length)
+            offset += length
+        }
     }
 
     /// A route option (record, loose or strict source): type, length, pointer, then
@@ -182,22 +192,12 @@ public enum IPv4Options {
     /// padded to whole words. Returns the bytes written.
     public static func copyCopied(from area: UnsafeRawBufferPointer,
                                   into destination: UnsafeMutableRawBufferPointer) -> Int {
-        var written = 0, offset = 0
-        while offset < area.count {
-            let type = area.u8(offset)
-            if type == IPv4OptionType.endOfList { break }
-            if type == IPv4OptionType.noOperation {
-                offset += 1
-                continue
-            }
-            guard offset + 1 < area.count else { break }
-            let length = Int(area.u8(offset + 1))
-            guard length >= 2, length <= area.count - offset else { break }
-            if IPv4OptionType.isCopied(type) {
-                destination.view(written..<written + length).copyMemory(from: area.view(offset..<offset + length))
-                written += length
-            }
-            offset += length
+        var written = 0
+        // A malformed option ends the copy; what came before it is kept.
+        try? walk(area) { type, offset, length in
+            guard IPv4OptionType.isCopied(type) else { return }
+            destination.view(written..<written + length).copyMemory(from: area.view(offset..<offset + length))
+            written += length
         }
         while written % 4 != 0 {
             destination.setU8(written, IPv4OptionType.endOfList)
