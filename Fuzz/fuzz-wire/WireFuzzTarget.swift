@@ -28,11 +28,42 @@ enum WireFuzzTarget {
         }
     }
 
+    /// Walks any options area; a valid one is stamped and copied as an echo reply and a
+    /// fragment would be, and must stay valid with the options where they were.
+    private static func checkIPv4Options(_ area: UnsafeRawBufferPointer) {
+        guard let index = try? IPv4Options.index(area) else { return }
+        var copy = Array(area)
+        copy.withUnsafeMutableBytes { bytes in
+            if let route = index.recordRoute {
+                IPv4Options.recordRoute(in: bytes, at: route, address: IPv4Address(10, 0, 0, 2))
+            }
+            if let stamp = index.timestamp {
+                IPv4Options.timestamp(in: bytes, at: stamp, address: IPv4Address(10, 0, 0, 2), milliseconds: 12_345)
+            }
+        }
+        // Stamped options may become invalid for the next hop (an overflow count at 15, a
+        // pointer a misaligned route leaves short of a slot: Linux refuses both too); when
+        // they parse, they are where they were.
+        if let stamped = copy.withUnsafeBytes({ try? IPv4Options.index($0) }) {
+            require(stamped == index, "stamping keeps the options in place")
+        }
+        var out = [UInt8](repeating: 0, count: IPv4Header.maximumSize - IPv4Header.minimumSize)
+        let echoed = out.withUnsafeMutableBytes { IPv4Options.copyEchoed(from: area, index: index, into: $0) }
+        require(echoed % 4 == 0 && echoed <= (area.count + 3) & ~3, "echoed options fit")
+        let reindexed = out.withUnsafeBytes { try? IPv4Options.index(UnsafeRawBufferPointer(rebasing: $0[0..<echoed])) }
+        require(reindexed != nil, "echoed options parse")
+        let copied = copy.withUnsafeBytes { source in
+            out.withUnsafeMutableBytes { IPv4Options.copyCopied(from: source, into: $0) }
+        }
+        require(copied % 4 == 0 && copied <= (area.count + 3) & ~3, "copied options fit")
+    }
+
     private static func checkIPv4(_ packet: IPv4Packet) {
         let header = packet.header
         // Every field comes back but the checksum, which the builder computes.
         requireRoundTrip(packet.headerBytes, ignoring: 10..<12) { try header.write(to: $0, options: packet.options) }
         require(packet.isChecksumValid == (reference(packet.headerBytes) == 0), "IPv4 header checksum")
+        checkIPv4Options(packet.options)
         guard !header.isFragment else { return }
         switch header.protocol {
         case .tcp:

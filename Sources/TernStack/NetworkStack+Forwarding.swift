@@ -8,7 +8,7 @@ extension NetworkStack {
     /// route (§5.2.7.1), fragmentation needed with the next-hop MTU when DF forbids cutting
     /// (RFC 1191), else fragments. A TCP super-segment from a link with offloads goes on
     /// whole to a link that takes super-segments and is cut to the MTU for any other.
-    func forward(_ packet: IPv4Packet, linkBroadcast: Bool, from ingress: Interface) {
+    func forward(_ packet: IPv4Packet, options: IPv4OptionIndex, linkBroadcast: Bool, from ingress: Interface) {
         let header = packet.header
         let source = header.source, destination = header.destination
         guard !linkBroadcast else {
@@ -65,6 +65,10 @@ extension NetworkStack {
         let updated = InternetChecksum.update(checksum, replacing: oldWord, with: newWord)
         datagram.storeBytes(of: UInt8(updated >> 8), toByteOffset: 10, as: UInt8.self)
         datagram.storeBytes(of: UInt8(updated & 0xFF), toByteOffset: 11, as: UInt8.self)
+        if options.recordRoute != nil || options.timestamp != nil {
+            // A router records the address it sends from (RFC 1812 §5.3.13.2–3).
+            stampOptions(of: datagram.view(0..<headerLength), index: options, address: egress.address)
+        }
 
         var offload: FrameOffload?
         if superSegment && length > egress.mtu {

@@ -40,12 +40,37 @@ extension NetworkStack {
         }
     }
 
-    /// The reply carries the request's identifier, sequence number and data unchanged.
+    /// The reply carries the request's identifier, sequence number and data unchanged, and
+    /// its record-route and timestamp options, stamped by us on the way in and on the way
+    /// out as Linux does, so the route recorded is the whole round trip (RFC 1122 §3.2.2.6).
     private func sendEchoReply(to datagram: ReceivedDatagram, request: ICMPMessage) {
+        let optionArea = datagram.headerBytes.count - IPv4Header.minimumSize
+        guard optionArea > 0,
+              let index = try? IPv4Options.index(datagram.headerBytes.view(IPv4Header.minimumSize..<datagram.headerBytes.count)),
+              index.recordRoute != nil || index.timestamp != nil else {
+            sendEchoReply(to: datagram, request: request, options: UnsafeRawBufferPointer(start: nil, count: 0))
+            return
+        }
+        withUnsafeTemporaryAllocation(byteCount: IPv4Header.maximumSize - IPv4Header.minimumSize,
+                                      alignment: 4) { area in
+            let received = datagram.headerBytes.view(IPv4Header.minimumSize..<datagram.headerBytes.count)
+            let length = IPv4Options.copyEchoed(from: received, index: index, into: area)
+            let options = area.view(0..<length)
+            // Where the options now sit in the copy.
+            guard let echoed = try? IPv4Options.index(UnsafeRawBufferPointer(options)) else { return }
+            stampOptions(of: options, index: echoed, address: datagram.header.destination, headerOffset: 0)
+            stampOptions(of: options, index: echoed, address: datagram.header.destination, headerOffset: 0)
+            sendEchoReply(to: datagram, request: request, options: UnsafeRawBufferPointer(options))
+        }
+    }
+
+    private func sendEchoReply(to datagram: ReceivedDatagram, request: ICMPMessage,
+                               options: UnsafeRawBufferPointer) {
         let length = request.bytes.count
         // The reply comes from the address the request was sent to.
         let outcome = sendIPv4(from: datagram.header.destination, to: datagram.header.source, protocol: .icmp,
-                               payloadLength: length, typeOfService: datagram.header.typeOfService) { buffer, _ in
+                               payloadLength: length, typeOfService: datagram.header.typeOfService,
+                               options: options) { buffer, _ in
             buffer.copyMemory(from: request.bytes)
             var reply = request.header
             reply.type = .echoReply
@@ -55,14 +80,42 @@ extension NetworkStack {
         counters.count(.echoRepliesSent)
     }
 
+    /// Records `address` and the time in the record-route and timestamp options of a
+    /// header (`headerOffset` 20, whose checksum is then recomputed) or of a bare options
+    /// area (`headerOffset` 0).
+    func stampOptions(of bytes: UnsafeMutableRawBufferPointer, index: IPv4OptionIndex, address: IPv4Address,
+                      headerOffset: Int = IPv4Header.minimumSize) {
+        let area = bytes.view(headerOffset..<bytes.count)
+        if let route = index.recordRoute {
+            IPv4Options.recordRoute(in: area, at: route, address: address)
+        }
+        if let stamp = index.timestamp {
+            IPv4Options.timestamp(in: area, at: stamp, address: address, milliseconds: timeOfDayMilliseconds())
+        }
+        guard headerOffset > 0 else { return }
+        bytes.storeBytes(of: 0, toByteOffset: 10, as: UInt16.self)
+        let sum = InternetChecksum.compute(UnsafeRawBufferPointer(bytes))
+        bytes.storeBytes(of: UInt8(sum >> 8), toByteOffset: 10, as: UInt8.self)
+        bytes.storeBytes(of: UInt8(sum & 0xFF), toByteOffset: 11, as: UInt8.self)
+    }
+
+    /// Milliseconds since midnight UT, the unit of ICMP and IP timestamps (RFC 791, 792),
+    /// from the wall clock the daemon gave (`wallClockAtOrigin`). Without one, the stack's
+    /// own milliseconds with the high bit set, which marks a time not counted from midnight.
+    func timeOfDayMilliseconds() -> UInt32 {
+        guard let origin = wallClockAtOrigin else {
+            return UInt32(truncatingIfNeeded: now.milliseconds) | 0x8000_0000
+        }
+        return UInt32((origin &+ now.milliseconds) % 86_400_000)
+    }
+
     /// The size of a timestamp request or reply: the header, then the originate, receive
     /// and transmit timestamps (RFC 792).
     static let icmpTimestampMessageSize = ICMPHeader.size + 12
 
     /// Answers a timestamp request (RFC 792; a MAY in RFC 1122 §3.2.2.8, which Linux does):
-    /// the originate timestamp back, our receive and transmit times. The engine has no
-    /// time of day, only its own clock, so those carry its milliseconds with the high bit
-    /// set, as RFC 792 asks of a time not counted from midnight UT.
+    /// the originate timestamp back, our receive and transmit times (see
+    /// `timeOfDayMilliseconds` for what they count).
     private func sendTimestampReply(to datagram: ReceivedDatagram, request: ICMPMessage) {
         guard request.bytes.count >= NetworkStack.icmpTimestampMessageSize, request.header.code == 0 else {
             counters.drop(.icmpTruncated)
@@ -70,7 +123,7 @@ extension NetworkStack {
         }
         // Copied as it came, byte order and all.
         let originate = request.payload.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
-        let clock = UInt32(truncatingIfNeeded: now.milliseconds) | 0x8000_0000
+        let clock = timeOfDayMilliseconds()
         let outcome = sendIPv4(from: datagram.header.destination, to: datagram.header.source, protocol: .icmp,
                                payloadLength: NetworkStack.icmpTimestampMessageSize,
                                typeOfService: datagram.header.typeOfService) { buffer, _ in

@@ -63,7 +63,12 @@ extension NetworkStack {
         let ipBroadcast = destination.isLimitedBroadcast || isDirectedBroadcast(destination)
         guard isLocal(destination) || ipBroadcast else {
             if forwarding {
-                forward(packet, linkBroadcast: linkBroadcast, from: interface)
+                var options = IPv4OptionIndex()
+                if header.headerLength > IPv4Header.minimumSize {
+                    guard let index = checkOptions(packet, broadcast: linkBroadcast, on: interface) else { return }
+                    options = index
+                }
+                forward(packet, options: options, linkBroadcast: linkBroadcast, from: interface)
             } else {
                 counters.drop(.ipNotForUs)
             }
@@ -75,6 +80,9 @@ extension NetworkStack {
               !isLocal(source) else {
             counters.drop(.ipBadSource)
             return
+        }
+        if header.headerLength > IPv4Header.minimumSize {
+            guard checkOptions(packet, broadcast: ipBroadcast || linkBroadcast, on: interface) != nil else { return }
         }
 
         if header.isFragment {
@@ -103,6 +111,30 @@ extension NetworkStack {
         deliver(ReceivedDatagram(header: header, headerBytes: packet.headerBytes, payload: packet.payload,
                                  isBroadcast: ipBroadcast || linkBroadcast, wasFragmented: false,
                                  interface: interface.index))
+    }
+
+    /// Checks the options of a datagram that has some (RFC 1122 §3.2.1.8): a malformed one
+    /// draws a parameter problem pointing at the octet at fault; a source route is refused,
+    /// as RFC 7126 §4.3–4.4 recommends and Linux does by default, whether or not it is
+    /// finished. Returns where the options we act on are, nil when the datagram is dropped.
+    private func checkOptions(_ packet: IPv4Packet, broadcast: Bool, on interface: Interface) -> IPv4OptionIndex? {
+        let index: IPv4OptionIndex
+        do {
+            index = try IPv4Options.index(packet.options)
+        } catch {
+            counters.drop(.ipBadOptions)
+            let about = ReceivedDatagram(header: packet.header, headerBytes: packet.headerBytes,
+                                         payload: packet.payload, isBroadcast: broadcast, wasFragmented: false,
+                                         interface: interface.index)
+            let pointer = UInt32(IPv4Header.minimumSize + error.offset)
+            sendICMPError(type: .parameterProblem, code: 0, restOfHeader: pointer << 24, about: about)
+            return nil
+        }
+        guard index.sourceRoute == nil else {
+            counters.drop(.ipSourceRouted)
+            return nil
+        }
+        return index
     }
 
     private func deliver(_ datagram: ReceivedDatagram) {
@@ -191,9 +223,10 @@ extension NetworkStack {
     @discardableResult @inline(__always)
     func sendIPv4(from source: IPv4Address? = nil, to destination: IPv4Address, protocol proto: IPProtocol,
                   payloadLength: Int, typeOfService: UInt8 = 0, dontFragment: Bool = false,
-                  offload: FrameOffload? = nil,
+                  offload: FrameOffload? = nil, options: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
                   fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
-        let total = IPv4Header.minimumSize + payloadLength
+        let headerLength = IPv4Header.minimumSize + options.count
+        let total = headerLength + payloadLength
         guard total <= NetworkStack.maximumDatagram else {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
@@ -209,18 +242,18 @@ extension NetworkStack {
         }
         let from = source ?? interface.address
         let datagram = txBuffer.view(EthernetHeader.size..<EthernetHeader.size + total)
-        fill(datagram.view(IPv4Header.minimumSize..<total),
+        fill(datagram.view(headerLength..<total),
              InternetChecksum.pseudoHeader(source: from, destination: destination, protocol: proto,
                                            length: payloadLength))
-        let header = IPv4Header(typeOfService: typeOfService, totalLength: UInt16(total),
+        let header = IPv4Header(headerLength: headerLength, typeOfService: typeOfService, totalLength: UInt16(total),
                                 identification: nextIdentification,
                                 flags: dontFragment ? .dontFragment : [], timeToLive: configuration.ipv4.defaultTTL,
                                 protocol: proto, source: from, destination: destination)
         nextIdentification &+= 1
-        do { try header.write(to: datagram) } catch { return .failed(.invalidArgument) }
+        do { try header.write(to: datagram, options: options) } catch { return .failed(.invalidArgument) }
         var frameOffload = offload
         if var work = offload {
-            let shift = EthernetHeader.size + IPv4Header.minimumSize
+            let shift = EthernetHeader.size + headerLength
             work.checksumStart += shift
             if work.isSegmentation { work.headerLength += shift }
             frameOffload = work
@@ -332,7 +365,7 @@ extension NetworkStack {
     }
 
     /// Cuts the datagram in `txBuffer` into fragments of at most the MTU (RFC 791 §3.2).
-    /// Options are not copied into later fragments; our own datagrams carry none.
+    /// The first carries every option; later ones only those with the "copied" flag.
     private func fragment(length: Int, ethernet: EthernetHeader, on interface: Interface) {
         let datagram = UnsafeRawBufferPointer(txBuffer.view(EthernetHeader.size..<EthernetHeader.size + length))
         guard let packet = try? IPv4Header.parse(datagram) else { return }
@@ -340,34 +373,41 @@ extension NetworkStack {
             counters.drop(.ipTooBig)
             return
         }
-        let headerLength = packet.header.headerLength
-        let chunk = (interface.mtu - headerLength) & ~7
-        guard chunk >= 8 else {
-            counters.drop(.ipTooBig)
-            return
-        }
-        counters.count(.datagramsFragmented)
-        var offset = 0
-        let payload = packet.payload
-        while offset < payload.count {
-            let size = min(chunk, payload.count - offset)
-            let last = offset + size == payload.count
-            var header = packet.header
-            header.totalLength = UInt16(headerLength + size)
-            header.fragmentOffset = UInt16((packet.header.fragmentByteOffset + offset) / 8)
-            if !last { header.flags.insert(.moreFragments) }
-            let frame = fragmentBuffer
-            do {
-                try ethernet.write(to: frame)
-                let ip = frame.view(EthernetHeader.size..<frame.count)
-                try header.write(to: ip, options: packet.options)
-                ip.view(headerLength..<headerLength + size).copyMemory(from: payload.view(offset..<offset + size))
-            } catch {
+        withUnsafeTemporaryAllocation(byteCount: IPv4Header.maximumSize - IPv4Header.minimumSize,
+                                      alignment: 4) { copiedArea in
+            let copied = UnsafeRawBufferPointer(
+                copiedArea.view(0..<IPv4Options.copyCopied(from: packet.options, into: copiedArea)))
+            guard (interface.mtu - packet.header.headerLength) & ~7 >= 8 else {
+                counters.drop(.ipTooBig)
                 return
             }
-            counters.count(.fragmentsSent)
-            transmitFrame(frame, length: EthernetHeader.size + headerLength + size, on: interface)
-            offset += size
+            counters.count(.datagramsFragmented)
+            var offset = 0
+            let payload = packet.payload
+            while offset < payload.count {
+                let options = offset == 0 ? packet.options : copied
+                let headerLength = IPv4Header.minimumSize + options.count
+                let chunk = (interface.mtu - headerLength) & ~7
+                let size = min(chunk, payload.count - offset)
+                let last = offset + size == payload.count
+                var header = packet.header
+                header.headerLength = headerLength
+                header.totalLength = UInt16(headerLength + size)
+                header.fragmentOffset = UInt16((packet.header.fragmentByteOffset + offset) / 8)
+                if !last { header.flags.insert(.moreFragments) }
+                let frame = fragmentBuffer
+                do {
+                    try ethernet.write(to: frame)
+                    let ip = frame.view(EthernetHeader.size..<frame.count)
+                    try header.write(to: ip, options: options)
+                    ip.view(headerLength..<headerLength + size).copyMemory(from: payload.view(offset..<offset + size))
+                } catch {
+                    return
+                }
+                counters.count(.fragmentsSent)
+                transmitFrame(frame, length: EthernetHeader.size + headerLength + size, on: interface)
+                offset += size
+            }
         }
     }
 }

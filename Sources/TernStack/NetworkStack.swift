@@ -56,6 +56,10 @@ public final class NetworkStack {
     public internal(set) var counters = StackCounters()
     /// Receives events worth logging (address conflicts, resolution failures).
     public var eventHandler: ((StackEvent) -> Void)?
+    /// The wall-clock time, in milliseconds since 1970-01-01 00:00 UTC, at the origin of the
+    /// clock the stack is driven with: it lets ICMP and IP timestamps count from midnight UT
+    /// as they should. Nil (the default) keeps the engine off any wall clock.
+    public var wallClockAtOrigin: UInt64?
 
     /// The primary interface's MAC address.
     public var mac: MACAddress { interfaces[0].mac }

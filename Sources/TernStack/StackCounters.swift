@@ -24,6 +24,8 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
     case ipUnknownProtocol
     case ipNoRoute
     case ipTooBig
+    case ipBadOptions
+    case ipSourceRouted
     // Forwarding (RFC 1812)
     case forwardTTLExceeded
     case forwardFragmentationNeeded
@@ -95,6 +97,8 @@ public enum DropReason: Int, CaseIterable, Sendable, CustomStringConvertible {
         case .ipUnknownProtocol: "IPv4 protocol not supported"
         case .ipNoRoute: "no route to destination"
         case .ipTooBig: "datagram too big to send"
+        case .ipBadOptions: "IPv4 options malformed"
+        case .ipSourceRouted: "IPv4 source-routed datagram refused"
         case .forwardTTLExceeded: "not forwarded: TTL exceeded"
         case .forwardFragmentationNeeded: "not forwarded: larger than the next link's MTU with DF set"
         case .forwardLinkBroadcast: "not forwarded: arrived in a link-layer broadcast"

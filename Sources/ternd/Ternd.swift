@@ -100,6 +100,9 @@ enum Ternd {
         } catch {
             throw StartupError(error)
         }
+        // Where the monotonic clock's zero falls on the wall clock, for IP and ICMP timestamps.
+        let wallNow = UInt64(max(0, WallClock.nanosecondsSinceEpoch()))
+        stack.wallClockAtOrigin = (wallNow &- now.nanoseconds) / 1_000_000
         stack.eventHandler = { event in
             switch event {
             case .addressConflict(let address, let mac):

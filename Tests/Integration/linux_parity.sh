@@ -2,7 +2,9 @@
 # Where ternd answers as Linux does, probed with scapy (linux_parity.py): a SYN with a
 # malformed MSS or timestamp option is answered; an inexact RST in SYN-RECEIVED draws a
 # challenge ACK; PAWS lets a reordered duplicate ACK through but not older data; an ICMP
-# timestamp request is answered; with the connection table full a SYN gets a reset. Then,
+# timestamp request is answered in ms since midnight UT; with the connection table full a
+# SYN gets a reset; IPv4 options: record route and timestamp echoed, malformed ones answered
+# with a parameter problem, source routes dropped. Then,
 # with the kernel's TCP as the client on a clean link, chargen and discard transfers
 # without spurious retransmissions from ternd (loss probes wait for the kernel's ACKs).
 source "$(dirname "$0")/lib.sh"
@@ -36,6 +38,7 @@ run_checks() {
 }
 
 run_checks parity tcp
+run_checks options ipopts
 run_checks full full --max-connections 1
 
 IT_LABEL=clean
