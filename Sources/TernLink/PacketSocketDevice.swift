@@ -39,9 +39,13 @@ public final class PacketSocketDevice: LinkDevice {
     /// Frames queued by `transmit` that the kernel refused when they were sent.
     public private(set) var refusedFrames = 0
 
-    /// About how many bytes the receive ring takes: 1,024 slots for a 1500-byte MTU,
+    /// Frames the kernel dropped because the receive ring was full, as of the last
+    /// `countKernelDrops()`.
+    public private(set) var kernelDrops = 0
+
+    /// About how many bytes the receive ring takes: 2,048 slots for a 1500-byte MTU,
     /// room for a burst of several milliseconds while the daemon waits for a core.
-    public static let receiveRingBytes = 2 << 20
+    public static let receiveRingBytes = 4 << 20
 
     private var descriptor: Int32
     private let ring: PacketReceiveRing
@@ -151,6 +155,16 @@ public final class PacketSocketDevice: LinkDevice {
             }
         }
         return delivered
+    }
+
+    /// Adds the frames the kernel dropped for want of a free ring slot since the last call
+    /// to `kernelDrops`, and returns the total.
+    @discardableResult
+    public func countKernelDrops() -> Int {
+        guard descriptor >= 0 else { return kernelDrops }
+        let drops = tern_packet_socket_drops(descriptor)
+        if drops > 0 { kernelDrops += drops }
+        return kernelDrops
     }
 
     /// Queues the frame when transmissions are batched (sending the queue first if it is

@@ -268,6 +268,13 @@ final class EventLoop {
             }
             let failures = transmitters[index].failures
             if failures > 0 { lines.append("\(prefix)frames the device refused: \(failures)") }
+            if let socket = link.packetSocket {
+                let drops = socket.countKernelDrops()
+                if drops > 0 { lines.append("\(prefix)frames lost to a full receive ring: \(drops)") }
+                if socket.refusedFrames > 0 { lines.append("\(prefix)frames the kernel refused to send: \(socket.refusedFrames)") }
+                if socket.oversizedFrames > 0 { lines.append("\(prefix)frames too long for the ring: \(socket.oversizedFrames)") }
+                if socket.malformedSlots > 0 { lines.append("\(prefix)malformed ring slots: \(socket.malformedSlots)") }
+            }
             if let faults = link.faults {
                 let inbound = faults.inboundCounters, outbound = faults.outboundCounters
                 lines.append("\(prefix)faults in: dropped \(inbound.dropped), duplicated \(inbound.duplicated), reordered \(inbound.reordered), corrupted \(inbound.corrupted)")
