@@ -139,6 +139,11 @@ public final class PcapWriter: LinkDevice {
         SoftwareOffload.wireFrames(of: frame, offload, scratch: wireFrame) { record($0) }
     }
 
+    /// The wrapped device sends what it queued.
+    public func sendPending() throws(SystemError) {
+        try device.sendPending()
+    }
+
     /// Writes the buffered records to the file. Throws the error that stopped recording, if
     /// one did.
     public func flush() throws(SystemError) {
