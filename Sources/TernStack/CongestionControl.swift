@@ -197,6 +197,14 @@ struct CongestionControl {
         acknowledgedInAvoidance = 0
     }
 
+    /// A timeout proved spurious (the original segment had arrived; only its ACK was late):
+    /// the window and threshold go back to what they were, as Linux undoes it.
+    mutating func undoTimeout(window previousWindow: Int, slowStartThreshold previousThreshold: Int) {
+        window = min(max(window, previousWindow), maximumWindow)
+        slowStartThreshold = max(slowStartThreshold, previousThreshold)
+        acknowledgedInAvoidance = 0
+    }
+
     /// After an idle period the window restarts (RFC 5681 §4.1), no lower than the initial window.
     mutating func restartAfterIdle() {
         window = min(window, CongestionControl.initialWindow(mss: mss))

@@ -174,6 +174,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
     case tcpFastRetransmits
     case tcpTimeouts
     case tcpTailLossProbes
+    case tcpSpuriousTimeouts
     case tcpReceiveBufferGrowths
     case tcpResetsSent
     case tcpChallengeACKs
@@ -214,6 +215,7 @@ public enum StackEventCounter: Int, CaseIterable, Sendable, CustomStringConverti
         case .tcpFastRetransmits: "TCP fast retransmits"
         case .tcpTimeouts: "TCP retransmission timeouts"
         case .tcpTailLossProbes: "TCP tail loss probes"
+        case .tcpSpuriousTimeouts: "TCP spurious timeouts undone"
         case .tcpReceiveBufferGrowths: "TCP receive buffers grown"
         case .tcpResetsSent: "TCP resets sent"
         case .tcpChallengeACKs: "TCP challenge ACKs"

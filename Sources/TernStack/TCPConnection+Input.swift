@@ -401,6 +401,13 @@ extension TCPConnection {
                 layer.needsOutput(self)
             }
         } else {
+            if let undo = timeoutUndo {
+                timeoutUndo = nil
+                if let echo = segment.options.timestamps?.echoReply, echo != 0,
+                   Int32(bitPattern: echo &- undo.timestamp) < 0 {
+                    undoSpuriousTimeout(undo)
+                }
+            }
             let acked = ack - sendUnacknowledged
             let dataAcked = min(acked, sendBuffer.count)
             let finAcknowledged = finQueued && !self.finAcknowledged && acked > sendBuffer.count
@@ -469,6 +476,17 @@ extension TCPConnection {
             if opened { layer.needsOutput(self) }
         }
         return true
+    }
+
+    /// The first new ACK after a timeout echoes a timestamp older than the retransmission's:
+    /// it acknowledges the original, which had arrived, so the timeout was spurious (RFC
+    /// 3522). RFC 4015's response: the window, threshold and RTO come back, and sending
+    /// resumes with new data instead of resending a window that was never lost.
+    private func undoSpuriousTimeout(_ undo: TimeoutUndo) {
+        layer.count(.tcpSpuriousTimeouts)
+        congestion.undoTimeout(window: undo.window, slowStartThreshold: undo.slowStartThreshold)
+        rtt = undo.rtt
+        sendNext = sendMax
     }
 
     /// Adds the peer's SACK blocks to the scoreboard and tells RACK what they delivered,

@@ -179,6 +179,11 @@ extension TCPConnection {
                 return
             }
             layer.count(.tcpTimeouts)
+            if retransmissionCount == 1 && timestampsEnabled {
+                timeoutUndo = TimeoutUndo(timestamp: layer.timestampClock(offset: timestampOffset),
+                                          window: congestion.window,
+                                          slowStartThreshold: congestion.slowStartThreshold, rtt: rtt)
+            }
             congestion.onTimeout(flight: sendMax - sendUnacknowledged, highestSent: sendMax)
             rtt.backOff()
             timedSegment = nil

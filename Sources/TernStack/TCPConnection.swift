@@ -42,6 +42,15 @@ public final class TCPConnection {
         case reorder
     }
 
+    /// The state a retransmission timeout replaced, and the timestamp its retransmission
+    /// carried: an ACK that echoes an older one was for the original, which had arrived.
+    struct TimeoutUndo {
+        var timestamp: UInt32
+        var window: Int
+        var slowStartThreshold: Int
+        var rtt: RTTEstimator
+    }
+
     /// Events waiting to be delivered to the delegate.
     struct Events: OptionSet {
         let rawValue: UInt8
@@ -147,6 +156,9 @@ public final class TCPConnection {
     var probesSent = 0
     /// Consecutive retransmission timeouts.
     var retransmissionCount = 0
+    /// What the first timeout of a run changed, kept until an ACK shows whether it was
+    /// spurious (RFC 3522's detection by timestamps, RFC 4015's response).
+    var timeoutUndo: TimeoutUndo?
     /// What the peer has SACKed above `sendUnacknowledged` (the RFC 6675 scoreboard).
     var scoreboard: SequenceRanges
     /// A soft error (ICMP) to report if the connection later times out (RFC 1122 §4.2.3.9).
