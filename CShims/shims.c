@@ -58,8 +58,8 @@ int tern_tap_open(const char *name, int vnet_header, char *actual_name, const ch
     return fd;
 }
 
-int tern_tap_set_offload(int fd, int checksum_and_tso4) {
-    unsigned int flags = checksum_and_tso4 ? (TUN_F_CSUM | TUN_F_TSO4) : 0;
+int tern_tap_set_offload(int fd, int checksum_and_tso) {
+    unsigned int flags = checksum_and_tso ? (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) : 0;
     return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? -errno : 0;
 }
 

@@ -30,10 +30,10 @@ extern "C" {
 int tern_tap_open(const char *name, int vnet_header, char *actual_name, const char **failed_step);
 
 /// Tells the kernel which offloads the reader of a TAP opened with IFF_VNET_HDR handles:
-/// checksums (TUN_F_CSUM) and TCP segmentation of IPv4 (TUN_F_TSO4); 0 turns them off.
-/// The kernel then sends us TCP super-segments with unfinished checksums, and accepts
-/// ours. Returns 0 or -errno.
-int tern_tap_set_offload(int fd, int checksum_and_tso4);
+/// checksums (TUN_F_CSUM) and TCP segmentation over IPv4 and IPv6 (TUN_F_TSO4,
+/// TUN_F_TSO6); 0 turns them off. The kernel then sends us TCP super-segments with
+/// unfinished checksums, and accepts ours. Returns 0 or -errno.
+int tern_tap_set_offload(int fd, int checksum_and_tso);
 
 /// Opens an AF_PACKET raw socket bound to interface `ifname` (all EtherTypes), puts the
 /// interface in promiscuous mode so frames for our own MAC arrive, and reports its
