@@ -425,7 +425,7 @@ extension TCPConnection {
             if case .retransmitFirst = action { retransmitFirstSegment() }
             if !congestion.inRecovery {
                 if recovering { rack.recoveryEnded() }
-                lostRanges.removeAll()
+                continueWithLaterLosses()
             }
             probesSent = 0
             if sendUnacknowledged == sendMax {
@@ -555,6 +555,21 @@ extension TCPConnection {
         } else if wait == 0 && timerMode == .reorder {
             armRetransmitTimer(restart: true)
         }
+    }
+
+    /// Recovery has ended, or none was under way: segments RACK marked lost that are still
+    /// missing (sent after the recovery began, so lost in a later round trip) start the next
+    /// recovery at once. Left alone they would never be resent (RACK marks a segment once),
+    /// and only the probe or the timeout would find them again.
+    private func continueWithLaterLosses() {
+        lostRanges.removeAll { $0.end <= sendUnacknowledged }
+        guard !lostRanges.isEmpty, congestion.usesSACK else {
+            lostRanges.removeAll()
+            return
+        }
+        let action = congestion.onLossDetected(ack: sendUnacknowledged, flight: sendMax - sendUnacknowledged,
+                                               highestSent: sendMax)
+        if case .enterRecovery = action { beginRecovery() } else { lostRanges.removeAll() }
     }
 
     /// Fast retransmit: the first segment marked lost (with SACK) or the first unacknowledged
