@@ -167,14 +167,15 @@ struct RACK {
     }
 
     /// A D-SACK arrived (RFC 8985 §6.2 step 4): something was resent needlessly, so the
-    /// reordering window widens by a quarter of the minimum RTT, once per round trip.
+    /// reordering window widens by a quarter of the minimum RTT, once per round trip. It
+    /// does not count as reordering seen: a loss probe that resends what had arrived draws
+    /// one as well.
     mutating func noteDSACK(acknowledged: SequenceNumber, highestSent: SequenceNumber) {
         if let round = dsackRound, acknowledged >= round { dsackRound = nil }
         guard dsackRound == nil else { return }
         dsackRound = highestSent
         reorderWindowMultiplier = min(reorderWindowMultiplier + 1, 64)
         reorderWindowPersist = 16
-        reorderingSeen = true
     }
 
     /// A recovery ended: after sixteen without a D-SACK the window returns to its base.
@@ -228,6 +229,8 @@ struct RACK {
     /// A retransmission timeout: the scoreboard starts over (the peer may renege on its
     /// SACKs), and everything will be sent again.
     mutating func timedOut() {
+        // What is delivered again after the timeout is no sign of reordering.
+        forwardAcknowledged = nil
         for i in head..<segments.count {
             segments[i].delivered = false
             segments[i].lost = false

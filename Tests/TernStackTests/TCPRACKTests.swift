@@ -140,4 +140,41 @@ struct TCPRACKTests {
         #expect(!c.connection.congestion.inRecovery)
         #expect(c.host.stack.counters[.tcpTimeouts] == 0)
     }
+
+    @Test("a loss found during recovery and still missing when it ends starts the next recovery at once")
+    func lossOutlivesRecovery() throws {
+        let c = try Established()
+        let base = c.sampleOneMillisecondRTT()
+        _ = [UInt8](repeating: 5, count: 30 * 1448).withUnsafeBytes { c.connection.send($0) }
+        c.host.stack.poll(now: c.host.now)
+        #expect(c.sentData().count == 10)
+        var options = c.peer.options()
+        func ack(_ ack: UInt32, _ blocks: (UInt32, UInt32)...) -> [UInt32] {
+            options.sackBlocks = TCPSACKBlocks(blocks.map {
+                TCPSACKBlock(left: SequenceNumber(base &+ $0.0 * 1448), right: SequenceNumber(base &+ $0.1 * 1448))
+            })
+            c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base &+ ack * 1448, flags: .ack,
+                                      options: options))
+            return c.sentData().map { ($0.sequence &- base) / 1448 }
+        }
+        c.host.advance(by: .milliseconds(1))
+        #expect(ack(0, (1, 5)) == [0], "segment 0 lost: recovery up to segment 10")
+        c.host.advance(by: .microseconds(100))
+        #expect(ack(0, (1, 7)) == [10])
+        c.host.advance(by: .microseconds(100))
+        #expect(ack(0, (1, 10)) == [11, 12, 13])
+        // Segment 11 is lost. A round trip later 12 is SACKed: 11 (and 10, still on its
+        // way) are marked lost, but PRR has room for nothing now.
+        c.host.advance(by: .milliseconds(1))
+        let marked = ack(0, (1, 10), (12, 13))
+        #expect(c.connection.congestion.inRecovery)
+        // Segments 0 and 10 arrive: the ACK passes the recovery point, 11 is still missing.
+        c.host.advance(by: .microseconds(100))
+        let next = ack(11, (12, 14))
+        #expect((marked + next).filter { $0 == 11 } == [11], "segment 11 resent, once, without a probe")
+        #expect(c.connection.congestion.inRecovery, "a new recovery for the later loss")
+        #expect(c.host.stack.counters[.tcpFastRetransmits] == 2)
+        #expect(c.host.stack.counters[.tcpTailLossProbes] == 0)
+        #expect(c.host.stack.counters[.tcpTimeouts] == 0)
+    }
 }
