@@ -74,8 +74,8 @@ struct IPv6RouterTests {
         let out = router.logs[1].takeIPv6()
         #expect(out.first?.header.destination == far)
         #expect(out.first?.ethernet.destination == IPv6RouterTests.macB, "to the next hop's MAC")
-        #expect(router.stack.staticIPv6Route(to: IPv6Address("fd00:5:0:1::7")!)?.0.name == "a")
-        #expect(router.stack.staticIPv6Route(to: IPv6Address("fd00:6::1")!) == nil)
+        #expect(router.stack.core.staticIPv6Route(to: IPv6Address("fd00:5:0:1::7")!)?.0.name == "a")
+        #expect(router.stack.core.staticIPv6Route(to: IPv6Address("fd00:6::1")!) == nil)
     }
 
     @Test("hop limit 1: time exceeded from the router's address on the arrival link")
