@@ -22,7 +22,9 @@
 #include <sys/capability.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <stddef.h>
 
 static int fail(const char **failed_step, const char *step) {
     int saved = errno;
@@ -56,8 +58,8 @@ int tern_tap_open(const char *name, int vnet_header, char *actual_name, const ch
     return fd;
 }
 
-int tern_tap_set_offload(int fd, int checksum_and_tso4) {
-    unsigned int flags = checksum_and_tso4 ? (TUN_F_CSUM | TUN_F_TSO4) : 0;
+int tern_tap_set_offload(int fd, int checksum_and_tso) {
+    unsigned int flags = checksum_and_tso ? (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6) : 0;
     return ioctl(fd, TUNSETOFFLOAD, flags) < 0 ? -errno : 0;
 }
 
@@ -98,13 +100,10 @@ int tern_packet_socket_open(const char *ifname, int *ifindex, const char **faile
     // Frames we send must not come back to us as received frames.
     int one = 1;
     (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
-    // Room for a burst of a few thousand frames while the daemon waits for the CPU: the
-    // default (about 200 KiB, a hundred frames) overflows when a router's two links are
-    // busy on a small machine, and TCP through it then loses a fifth of its segments.
-    // FORCE passes rmem_max as root; the plain option is the fallback without the right.
-    int buffer = 4 << 20;
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) < 0)
-        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    // Room for a batch of frames in flight (sendmmsg) on a device that queues them.
+    int send_buffer = 1 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &send_buffer, sizeof send_buffer) < 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
     // Without this header, frames from a sender with checksum offload (a veth peer, say)
     // arrive with the checksum field unfinished and no way to tell.
     if (setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof one) < 0) {
@@ -142,42 +141,92 @@ ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t l
     return n >= (ssize_t)sizeof header ? n - (ssize_t)sizeof header : 0;
 }
 
-int tern_packet_socket_receive(int fd, void *base, size_t stride, size_t buffer_size, int count,
-                               struct tern_frame_info *info) {
+int tern_packet_socket_send_batch(int fd, int ifindex, const void *base, size_t stride,
+                                  const uint32_t *lengths, int count) {
     if (count <= 0) return 0;
-    if (count > TERN_RECEIVE_BATCH_MAX) count = TERN_RECEIVE_BATCH_MAX;
-    struct mmsghdr messages[TERN_RECEIVE_BATCH_MAX];
-    struct iovec vectors[TERN_RECEIVE_BATCH_MAX][2];
-    struct virtio_net_hdr headers[TERN_RECEIVE_BATCH_MAX];
-    struct sockaddr_ll sources[TERN_RECEIVE_BATCH_MAX];
+    if (count > TERN_SEND_BATCH_MAX) count = TERN_SEND_BATCH_MAX;
+    struct sockaddr_ll sll;
+    memset(&sll, 0, sizeof sll);
+    sll.sll_family = AF_PACKET;
+    sll.sll_ifindex = ifindex;
+    // One all-zero header for every frame: each is complete as it is.
+    struct virtio_net_hdr header;
+    memset(&header, 0, sizeof header);
+    struct mmsghdr messages[TERN_SEND_BATCH_MAX];
+    struct iovec vectors[TERN_SEND_BATCH_MAX][2];
     memset(messages, 0, sizeof(struct mmsghdr) * (size_t)count);
     for (int i = 0; i < count; i++) {
-        vectors[i][0].iov_base = &headers[i];
-        vectors[i][0].iov_len = sizeof headers[i];
+        vectors[i][0].iov_base = &header;
+        vectors[i][0].iov_len = sizeof header;
         vectors[i][1].iov_base = (char *)base + (size_t)i * stride;
-        vectors[i][1].iov_len = buffer_size;
+        vectors[i][1].iov_len = lengths[i];
         messages[i].msg_hdr.msg_iov = vectors[i];
         messages[i].msg_hdr.msg_iovlen = 2;
-        messages[i].msg_hdr.msg_name = &sources[i];
-        messages[i].msg_hdr.msg_namelen = sizeof sources[i];
+        messages[i].msg_hdr.msg_name = &sll;
+        messages[i].msg_hdr.msg_namelen = sizeof sll;
     }
-    // MSG_TRUNC makes msg_len the frame's real length, so a cut-short frame is visible.
     int n;
     do {
-        n = recvmmsg(fd, messages, (unsigned)count, MSG_DONTWAIT | MSG_TRUNC, NULL);
+        n = sendmmsg(fd, messages, (unsigned)count, MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
-    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -errno;
-    for (int i = 0; i < n; i++) {
-        size_t total = messages[i].msg_len;
-        memset(&info[i], 0, sizeof info[i]);
-        info[i].length = total > sizeof headers[i] ? total - sizeof headers[i] : 0;
-        info[i].outgoing = sources[i].sll_pkttype == PACKET_OUTGOING ? 1 : 0;
-        info[i].needs_checksum = (headers[i].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ? 1 : 0;
-        info[i].gso_type = headers[i].gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
-        info[i].checksum_start = headers[i].csum_start;
-        info[i].checksum_offset = headers[i].csum_offset;
+    return n < 0 ? -errno : n;
+}
+
+// MARK: - Packet-socket receive ring
+
+_Static_assert(offsetof(struct tpacket2_hdr, tp_status) == TERN_RING_STATUS_OFFSET, "tp_status");
+_Static_assert(offsetof(struct tpacket2_hdr, tp_len) == TERN_RING_LENGTH_OFFSET, "tp_len");
+_Static_assert(offsetof(struct tpacket2_hdr, tp_snaplen) == TERN_RING_SNAPLEN_OFFSET, "tp_snaplen");
+_Static_assert(offsetof(struct tpacket2_hdr, tp_mac) == TERN_RING_MAC_OFFSET, "tp_mac");
+_Static_assert(TPACKET_ALIGN(sizeof(struct tpacket2_hdr)) == TERN_RING_ADDRESS_OFFSET, "sockaddr_ll");
+_Static_assert(TERN_RING_ADDRESS_OFFSET + offsetof(struct sockaddr_ll, sll_pkttype) == TERN_RING_PACKET_TYPE_OFFSET,
+               "sll_pkttype");
+_Static_assert(TPACKET2_HDRLEN == TERN_RING_HEADER_SIZE, "TPACKET2_HDRLEN");
+_Static_assert(TP_STATUS_USER == TERN_RING_STATUS_USER && TP_STATUS_LOSING == TERN_RING_STATUS_LOSING &&
+               TP_STATUS_CSUMNOTREADY == TERN_RING_STATUS_CHECKSUM_NOT_READY && TP_STATUS_KERNEL == 0, "TP_STATUS");
+_Static_assert(PACKET_OUTGOING == TERN_RING_PACKET_OUTGOING, "PACKET_OUTGOING");
+
+int tern_packet_socket_map_ring(int fd, unsigned block_size, unsigned frame_size, unsigned frame_count,
+                                void **ring, size_t *length, const char **failed_step) {
+    int version = TPACKET_V2;
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0)
+        return fail(failed_step, "PACKET_VERSION");
+    if (frame_size == 0 || block_size == 0 || block_size % frame_size != 0) {
+        errno = EINVAL;
+        return fail(failed_step, "ring geometry");
     }
-    return n;
+    struct tpacket_req request;
+    memset(&request, 0, sizeof request);
+    request.tp_block_size = block_size;
+    request.tp_frame_size = frame_size;
+    request.tp_frame_nr = frame_count;
+    request.tp_block_nr = frame_count / (block_size / frame_size);
+    if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &request, sizeof request) < 0)
+        return fail(failed_step, "PACKET_RX_RING");
+    size_t size = (size_t)request.tp_block_size * request.tp_block_nr;
+    void *mapped = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (mapped == MAP_FAILED) return fail(failed_step, "mmap(ring)");
+    *ring = mapped;
+    *length = size;
+    return 0;
+}
+
+void tern_packet_socket_unmap_ring(void *ring, size_t length) {
+    if (ring) (void)munmap(ring, length);
+}
+
+int tern_socket_take_error(int fd) {
+    int error = 0;
+    socklen_t size = sizeof error;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) < 0) return errno;
+    return error;
+}
+
+long tern_packet_socket_drops(int fd) {
+    struct tpacket_stats stats;
+    socklen_t size = sizeof stats;
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &stats, &size) < 0) return -errno;
+    return (long)stats.tp_drops;
 }
 
 // MARK: - Kernel-side interface configuration

@@ -30,46 +30,88 @@ extern "C" {
 int tern_tap_open(const char *name, int vnet_header, char *actual_name, const char **failed_step);
 
 /// Tells the kernel which offloads the reader of a TAP opened with IFF_VNET_HDR handles:
-/// checksums (TUN_F_CSUM) and TCP segmentation of IPv4 (TUN_F_TSO4); 0 turns them off.
-/// The kernel then sends us TCP super-segments with unfinished checksums, and accepts
-/// ours. Returns 0 or -errno.
-int tern_tap_set_offload(int fd, int checksum_and_tso4);
+/// checksums (TUN_F_CSUM) and TCP segmentation over IPv4 and IPv6 (TUN_F_TSO4,
+/// TUN_F_TSO6); 0 turns them off. The kernel then sends us TCP super-segments with
+/// unfinished checksums, and accepts ours. Returns 0 or -errno.
+int tern_tap_set_offload(int fd, int checksum_and_tso);
 
 /// Opens an AF_PACKET raw socket bound to interface `ifname` (all EtherTypes), puts the
 /// interface in promiscuous mode so frames for our own MAC arrive, and reports its
 /// ifindex. The socket carries a virtio-net header before each frame (PACKET_VNET_HDR) so
 /// frames whose checksum the sending host left to "hardware" can be completed; the
-/// send and receive functions below add and strip that header. Non-blocking,
-/// close-on-exec. Returns the fd or -errno.
+/// send functions below add that header, and in the receive ring it precedes each frame.
+/// Non-blocking, close-on-exec. Returns the fd or -errno.
 int tern_packet_socket_open(const char *ifname, int *ifindex, const char **failed_step);
 
 /// Sends one frame on a bound AF_PACKET socket. Returns bytes sent or -errno.
 ssize_t tern_packet_socket_send(int fd, int ifindex, const void *frame, size_t length);
 
-/// The most frames one `tern_packet_socket_receive` call takes.
-#define TERN_RECEIVE_BATCH_MAX 64
+/// The most frames one `tern_packet_socket_send_batch` call takes.
+#define TERN_SEND_BATCH_MAX 64
 
-/// What the kernel said about one received frame.
-struct tern_frame_info {
-    /// The frame's length on the wire (larger than the buffer when it was cut short).
-    size_t length;
-    /// 1 for a frame this host sent (PACKET_OUTGOING).
-    uint8_t outgoing;
-    /// 1 when the checksum at `checksum_start + checksum_offset` still has to be completed:
-    /// it holds the pseudo-header sum, and the one's-complement sum from `checksum_start`
-    /// to the end of the frame, folded and inverted, belongs there.
-    uint8_t needs_checksum;
-    /// Non-zero for a segmentation-offload super-frame (VIRTIO_NET_HDR_GSO_*).
-    uint8_t gso_type;
-    uint16_t checksum_start;
-    uint16_t checksum_offset;
-};
+/// Sends `count` frames (at most TERN_SEND_BATCH_MAX) with one sendmmsg(2): frame i is
+/// `lengths[i]` bytes at `base + i * stride`. Returns how many frames were sent (fewer than
+/// `count` when one failed after others went out), or -errno when the first one failed.
+int tern_packet_socket_send_batch(int fd, int ifindex, const void *base, size_t stride,
+                                  const uint32_t *lengths, int count);
 
-/// Receives up to `count` frames (at most TERN_RECEIVE_BATCH_MAX) with one recvmmsg(2),
-/// without blocking. Frame i goes to `base + i * stride` (at most `buffer_size` bytes) and
-/// is described by `info[i]`. Returns the number of frames, 0 when none is waiting, or -errno.
-int tern_packet_socket_receive(int fd, void *base, size_t stride, size_t buffer_size, int count,
-                               struct tern_frame_info *info);
+// MARK: - Packet-socket receive ring (PACKET_MMAP, TPACKET_V2)
+//
+// The kernel writes each received frame into the next free slot of a ring shared with us,
+// so receiving takes no system call and no copy into a buffer of ours. Each slot starts
+// with a struct tpacket2_hdr (status, lengths, offsets) and a struct sockaddr_ll; the
+// frame lies at the slot's mac offset, after its virtio-net header. A slot is ours while
+// its status has TP_STATUS_USER, the kernel's again once we store TP_STATUS_KERNEL.
+
+/// Byte offsets inside a slot (checked against the kernel's structs in shims.c).
+#define TERN_RING_STATUS_OFFSET 0
+#define TERN_RING_LENGTH_OFFSET 4
+#define TERN_RING_SNAPLEN_OFFSET 8
+#define TERN_RING_MAC_OFFSET 12
+/// Where the struct sockaddr_ll starts, and its sll_pkttype inside the slot.
+#define TERN_RING_ADDRESS_OFFSET 32
+#define TERN_RING_PACKET_TYPE_OFFSET 42
+/// Bytes the kernel puts before a frame's Ethernet header at least: the two structs above.
+#define TERN_RING_HEADER_SIZE 52
+/// Status bits (TP_STATUS_*): the slot holds a frame for us; frames were dropped because
+/// the ring was full; the frame's checksum is still to be completed (see the virtio-net
+/// header before it).
+#define TERN_RING_STATUS_USER 1u
+#define TERN_RING_STATUS_LOSING 4u
+#define TERN_RING_STATUS_CHECKSUM_NOT_READY 8u
+/// sll_pkttype of a frame this host sent (PACKET_OUTGOING).
+#define TERN_RING_PACKET_OUTGOING 4
+
+/// Switches the packet socket to TPACKET_V2, asks for a receive ring of `frame_count`
+/// slots of `frame_size` bytes in blocks of `block_size` bytes (a multiple of the page
+/// size and of `frame_size`), and maps it. Returns 0 and the mapping in `*ring` and
+/// `*length`, or -errno; `*failed_step` names the call that failed.
+int tern_packet_socket_map_ring(int fd, unsigned block_size, unsigned frame_size, unsigned frame_count,
+                                void **ring, size_t *length, const char **failed_step);
+
+/// Unmaps a ring mapped by `tern_packet_socket_map_ring`.
+void tern_packet_socket_unmap_ring(void *ring, size_t length);
+
+/// How many frames the kernel dropped for want of a free slot since the last call
+/// (PACKET_STATISTICS, which resets on reading), or -errno.
+long tern_packet_socket_drops(int fd);
+
+/// Takes the socket's pending error (SO_ERROR, which clears it): ENETDOWN when the
+/// interface went down, say. Returns 0 when there is none, or the error as a positive
+/// errno. A socket read only through its ring must be asked, or the error keeps the socket
+/// polling readable.
+int tern_socket_take_error(int fd);
+
+/// Reads a slot's status with acquire ordering: the frame's bytes are read only after it.
+static inline uint32_t tern_ring_slot_status(const void *slot) {
+    return __atomic_load_n((const uint32_t *)slot, __ATOMIC_ACQUIRE);
+}
+
+/// Gives a slot back to the kernel (TP_STATUS_KERNEL) with release ordering: every read
+/// of the frame happens before the kernel may write the slot again.
+static inline void tern_ring_slot_release(void *slot) {
+    __atomic_store_n((uint32_t *)slot, 0u, __ATOMIC_RELEASE);
+}
 
 // MARK: - Kernel-side interface configuration
 

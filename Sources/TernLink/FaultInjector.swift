@@ -148,6 +148,11 @@ public final class FaultInjector: LinkDevice {
         offloadScratch.deallocate()
     }
 
+    /// The wrapped device sends what it queued.
+    public func sendPending() throws(SystemError) {
+        try device.sendPending()
+    }
+
     /// Closes the wrapped device and forgets held and pending frames.
     public func close() {
         pending.removeAll()

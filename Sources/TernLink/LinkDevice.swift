@@ -29,6 +29,14 @@ public protocol LinkDevice: AnyObject {
     /// `batch.bufferSize` is dropped (or, on a TAP device, cut short by the kernel).
     func receive(into batch: inout FrameBatch) throws(SystemError) -> Int
 
+    /// Hands the frames waiting, up to `batch.capacity` of them, to `body` one at a time,
+    /// and returns how many it handed over: 0 when nothing is waiting. Each frame is valid
+    /// only until `body` returns for it.
+    ///
+    /// A device that receives into memory it shares with the kernel (a packet socket's
+    /// ring) hands the frames over where they lie; the others receive into `batch` first.
+    func receive(using batch: inout FrameBatch, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) -> Int
+
     /// Sends one frame (Ethernet header included, no FCS).
     ///
     /// A `SystemError` whose `isTransient` is true means the frame was not sent but the
@@ -45,6 +53,12 @@ public protocol LinkDevice: AnyObject {
     /// can still read them after the send.
     func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) throws(SystemError)
 
+    /// Sends the frames `transmit` queued instead of sending at once (a packet socket that
+    /// batches its transmissions). Call it once the frames of a round of work are handed
+    /// over, before waiting for input. Frames the device refuses are lost, like frames
+    /// whose `transmit` fails; the first refusal is thrown.
+    func sendPending() throws(SystemError)
+
     /// Releases the device (and, for middleware, the device it wraps). Further calls fail
     /// with EBADF. Closing twice is harmless.
     func close()
@@ -52,6 +66,17 @@ public protocol LinkDevice: AnyObject {
 
 extension LinkDevice {
     public var supportsOffload: Bool { false }
+
+    /// Receives into `batch`, then hands each frame over.
+    public func receive(using batch: inout FrameBatch,
+                        _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) -> Int {
+        let count = try receive(into: &batch)
+        for index in 0..<count { body(batch[index]) }
+        return count
+    }
+
+    /// Nothing is ever queued: `transmit` sends at once.
+    public func sendPending() throws(SystemError) {}
 
     /// Does the offload work in software, then sends the resulting frames one by one.
     public func transmit(_ frame: UnsafeMutableRawBufferPointer, offload: VirtioNetHeader) throws(SystemError) {

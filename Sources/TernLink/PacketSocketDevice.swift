@@ -9,6 +9,11 @@ import TernWire
 /// the interface no IPv4 address, or the kernel will answer for it too. Opening needs
 /// CAP_NET_RAW.
 ///
+/// Frames arrive in a ring shared with the kernel (PACKET_MMAP), read in place without a
+/// system call. Frames sent are either sent at once, one system call each, or, with
+/// `batchesTransmissions`, queued and sent together by `sendPending()` (one sendmmsg(2)
+/// per batch).
+///
 /// A kernel peer on the same host (a veth pair) offloads checksums: its UDP and TCP frames
 /// cross with the checksum field unfinished. The socket asks for a virtio-net header with
 /// each frame, and the device completes such checksums, so the frames it delivers are
@@ -22,23 +27,39 @@ public final class PacketSocketDevice: LinkDevice {
     public let maximumFrameSize: Int
     public var fileDescriptor: Int32? { descriptor >= 0 ? descriptor : nil }
 
-    /// Frames dropped because they were longer than the receive buffer, such as the
+    /// Frames dropped because they were longer than the receive ring's slots, such as the
     /// segmentation-offload super-frames a kernel peer with TSO/GSO hands over (turn those
     /// off on the peer: `ethtool -K PEER tso off gso off`).
     public private(set) var oversizedFrames = 0
     /// Frames whose checksum the sending host left unfinished (checksum offload) and this
     /// device completed.
     public private(set) var completedChecksums = 0
+    /// Ring slots whose header described no frame inside the slot (skipped).
+    public private(set) var malformedSlots = 0
+    /// Frames queued by `transmit` that the kernel refused when they were sent.
+    public private(set) var refusedFrames = 0
+
+    /// Frames the kernel dropped because the receive ring was full, as of the last
+    /// `countKernelDrops()`.
+    public private(set) var kernelDrops = 0
+
+    /// About how many bytes the receive ring takes: 2,048 slots for a 1500-byte MTU,
+    /// room for a burst of several milliseconds while the daemon waits for a core.
+    public static let receiveRingBytes = 4 << 20
 
     private var descriptor: Int32
-    private var info = [tern_frame_info](repeating: tern_frame_info(), count: Int(TERN_RECEIVE_BATCH_MAX))
+    private let ring: PacketReceiveRing
+    /// Frames waiting for `sendPending()`; nil when each frame is sent at once.
+    private let queue: PacketTransmitQueue?
 
     /// Opens a packet socket bound to `interface`.
     ///
     /// - Parameters:
     ///   - interface: an existing interface in this network namespace.
     ///   - mtu: the link MTU Tern uses; nil takes the interface's own.
-    public init(interface: String, mtu: Int? = nil) throws(SystemError) {
+    ///   - batchesTransmissions: queue frames in `transmit` until `sendPending()` (or
+    ///     until the queue is full) instead of sending each at once.
+    public init(interface: String, mtu: Int? = nil, batchesTransmissions: Bool = false) throws(SystemError) {
         try validateInterfaceName(interface, for: "interface \(interface)")
         var index: Int32 = 0
         var step: UnsafePointer<CChar>? = nil
@@ -52,9 +73,6 @@ public final class PacketSocketDevice: LinkDevice {
             let subject: SystemError.Subject = code == EPERM || code == EACCES ? .packetSocket : .interface(interface)
             throw SystemError(code: code, operation: "interface \(interface): packet socket \(stepText)", subject: subject)
         }
-        descriptor = result
-        name = interface
-        interfaceIndex = index
         let linkMTU: Int
         if let mtu {
             linkMTU = mtu
@@ -67,59 +85,99 @@ public final class PacketSocketDevice: LinkDevice {
             throw SystemError(code: EINVAL, operation: "interface \(interface): MTU \(linkMTU)",
                               hint: "the MTU must be between \(acceptedMTUs.lowerBound) and \(acceptedMTUs.upperBound)")
         }
+        let frameLimit = frameSize(forMTU: linkMTU)
+        do {
+            ring = try PacketReceiveRing(descriptor: result, maximumFrameSize: frameLimit,
+                                         bytes: PacketSocketDevice.receiveRingBytes, interface: interface)
+        } catch {
+            _ = Glibc.close(result)
+            throw error
+        }
+        descriptor = result
+        name = interface
+        interfaceIndex = index
         self.mtu = linkMTU
-        maximumFrameSize = frameSize(forMTU: linkMTU)
+        maximumFrameSize = frameLimit
+        queue = batchesTransmissions ? PacketTransmitQueue(maximumFrameSize: frameLimit) : nil
     }
 
     deinit {
         close()
     }
 
-    /// Receives with recvmmsg(2), as many frames as the batch takes in one call. Frames the
-    /// host itself sent and frames too long for the batch's buffers are skipped.
+    /// Copies the frames waiting in the ring into `batch`.
     public func receive(into batch: inout FrameBatch) throws(SystemError) -> Int {
         batch.removeAll()
-        guard descriptor >= 0 else { throw closedError() }
-        while !batch.isFull {
-            // Receive into the buffers from `batch.count` on; skipped frames leave gaps
-            // that `commit(slot:)` closes.
-            let first = batch.count
-            let wanted = min(batch.capacity - first, Int(TERN_RECEIVE_BATCH_MAX))
-            let start = batch.base + first * batch.stride
-            let stride = batch.stride
-            let bufferSize = batch.bufferSize
-            let fd = descriptor
-            let received = info.withUnsafeMutableBufferPointer { info in
-                tern_packet_socket_receive(fd, start, stride, bufferSize, Int32(wanted), info.baseAddress)
+        return try receive(upTo: batch.capacity) { [bufferSize = batch.bufferSize] frame in
+            guard frame.count <= bufferSize else {
+                oversizedFrames += 1
+                return
             }
-            if received < 0 {
-                if batch.count > 0 { break }
-                throw SystemError(code: -received, operation: "interface \(name): cannot receive frames",
-                                  subject: .interface(name))
-            }
-            if received == 0 { break }
-            for i in 0..<Int(received) {
-                let frame = info[i]
-                if frame.outgoing != 0 { continue }
-                if frame.length > bufferSize {
-                    oversizedFrames += 1
-                    continue
-                }
-                if frame.needs_checksum != 0 {
-                    completeChecksum(UnsafeMutableRawBufferPointer(start: start + i * stride, count: frame.length),
-                                     start: Int(frame.checksum_start), offset: Int(frame.checksum_offset))
-                }
-                batch.commit(slot: first + i, length: frame.length)
-            }
-            if Int(received) < wanted { break }
+            batch.append(copying: frame)
         }
-        return batch.count
     }
 
-    /// Sends one frame on the bound interface (after an all-zero virtio-net header: the
-    /// frame is complete as it is).
+    /// Hands the frames over where they lie in the ring, without copying them.
+    public func receive(using batch: inout FrameBatch,
+                        _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) -> Int {
+        try receive(upTo: batch.capacity, body)
+    }
+
+    /// Walks the ring for up to `limit` frames, skipping frames this host sent and frames
+    /// cut short, finishing unfinished checksums, then gives the slots back to the kernel.
+    /// With nothing waiting, takes the socket's pending error (ENETDOWN when the interface
+    /// went down) and throws it.
+    private func receive(upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemError) -> Int {
+        guard descriptor >= 0 else { throw closedError() }
+        var delivered = 0
+        var examined = 0
+        defer { ring.releaseTaken() }
+        while delivered < limit, let slot = ring.take() {
+            examined += 1
+            switch slot {
+            case .frame(let frame, let checksum):
+                if let checksum { completeChecksum(frame, start: checksum.start, offset: checksum.offset) }
+                body(UnsafeRawBufferPointer(frame))
+                delivered += 1
+            case .outgoing:
+                break
+            case .truncated:
+                oversizedFrames += 1
+            case .malformed:
+                malformedSlots += 1
+            }
+        }
+        if examined == 0 {
+            let pending = tern_socket_take_error(descriptor)
+            if pending != 0 {
+                throw SystemError(code: pending, operation: "interface \(name): cannot receive frames",
+                                  subject: .interface(name))
+            }
+        }
+        return delivered
+    }
+
+    /// Adds the frames the kernel dropped for want of a free ring slot since the last call
+    /// to `kernelDrops`, and returns the total.
+    @discardableResult
+    public func countKernelDrops() -> Int {
+        guard descriptor >= 0 else { return kernelDrops }
+        let drops = tern_packet_socket_drops(descriptor)
+        if drops > 0 { kernelDrops += drops }
+        return kernelDrops
+    }
+
+    /// Queues the frame when transmissions are batched (sending the queue first if it is
+    /// full), else sends it at once (after an all-zero virtio-net header: the frame is
+    /// complete as it is).
     public func transmit(_ frame: UnsafeRawBufferPointer) throws(SystemError) {
         guard descriptor >= 0 else { throw closedError() }
+        if let queue {
+            if queue.append(frame) { return }
+            // Full, or a frame larger than a slot: what waits goes first, to keep the order.
+            try sendPending()
+            if queue.append(frame) { return }
+        }
         while true {
             let n = tern_packet_socket_send(descriptor, interfaceIndex, frame.baseAddress, frame.count)
             if n == frame.count { return }
@@ -130,6 +188,21 @@ public final class PacketSocketDevice: LinkDevice {
             throw SystemError(code: Int32(-n), operation: "interface \(name): cannot send a frame of \(frame.count) bytes",
                               subject: .interface(name))
         }
+    }
+
+    /// Sends the queued frames with as few sendmmsg(2) calls as the kernel allows.
+    public func sendPending() throws(SystemError) {
+        guard let queue, queue.count > 0 else { return }
+        guard descriptor >= 0 else {
+            queue.removeAll()
+            throw closedError()
+        }
+        let waiting = queue.count
+        let (refused, error) = queue.send(descriptor: descriptor, interfaceIndex: interfaceIndex)
+        guard refused > 0 else { return }
+        refusedFrames += refused
+        throw SystemError(code: error, operation: "interface \(name): \(refused) of \(waiting) frames were not sent",
+                          subject: .interface(name))
     }
 
     /// Finishes a checksum the sender left to hardware: the field at `start + offset`
@@ -146,6 +219,7 @@ public final class PacketSocketDevice: LinkDevice {
     }
 
     public func close() {
+        queue?.removeAll()
         guard descriptor >= 0 else { return }
         _ = Glibc.close(descriptor)
         descriptor = -1

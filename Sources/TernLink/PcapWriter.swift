@@ -105,10 +105,13 @@ public final class PcapWriter: LinkDevice {
         for i in 0..<count {
             let segmentSize = batch.segmentSize(at: i)
             if segmentSize > 0 {
+                let frame = batch[i]
                 var offload = VirtioNetHeader.none
-                offload.gsoType = VirtioNetHeader.gsoTCPv4
+                // The TAP's header said which family; the frame's EtherType says it again.
+                let ipv6 = frame.count >= EthernetHeader.size && frame[12] == 0x86 && frame[13] == 0xDD
+                offload.gsoType = ipv6 ? VirtioNetHeader.gsoTCPv6 : VirtioNetHeader.gsoTCPv4
                 offload.segmentSize = UInt16(clamping: segmentSize)
-                recordWireFrames(of: batch[i], offload)
+                recordWireFrames(of: frame, offload)
             } else {
                 record(batch[i])
             }
@@ -134,6 +137,11 @@ public final class PcapWriter: LinkDevice {
     private func recordWireFrames(of frame: UnsafeRawBufferPointer, _ offload: VirtioNetHeader) {
         guard failure == nil, file >= 0 else { return }
         SoftwareOffload.wireFrames(of: frame, offload, scratch: wireFrame) { record($0) }
+    }
+
+    /// The wrapped device sends what it queued.
+    public func sendPending() throws(SystemError) {
+        try device.sendPending()
     }
 
     /// Writes the buffered records to the file. Throws the error that stopped recording, if

@@ -194,7 +194,8 @@ extension StackCore {
                 guard case .v6(let local) = source else { return .failed(.invalidArgument) }
                 source6 = local
             }
-            return sendIPv6(from: source6, to: destination6, protocol: proto, payloadLength: payloadLength, fill: fill)
+            return sendIPv6(from: source6, to: destination6, protocol: proto, payloadLength: payloadLength,
+                            offload: offload, fill: fill)
         }
         var source4: IPv4Address?
         if let source {

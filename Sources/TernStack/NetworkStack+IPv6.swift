@@ -179,9 +179,13 @@ extension StackCore {
     /// of the link whose prefix holds the destination; resolved with Neighbor Discovery
     /// (queued meanwhile). `fill` writes exactly `payloadLength` bytes of upper layer with
     /// the checksum accumulator primed with the IPv6 pseudo-header.
+    ///
+    /// `offload` is work left to the link, with offsets counted from the start of the upper
+    /// layer, as for IPv4: a TCP super-segment may exceed the MTU, and is cut (never
+    /// fragmented) by the link or, when the link cannot, here.
     @discardableResult
     func sendIPv6(from source: IPv6Address? = nil, to destination: IPv6Address, on interface: Interface? = nil,
-                  protocol proto: IPProtocol, payloadLength: Int, hopLimit: UInt8? = nil,
+                  protocol proto: IPProtocol, payloadLength: Int, hopLimit: UInt8? = nil, offload: FrameOffload? = nil,
                   fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
         let total = IPv6Header.size + payloadLength
         guard payloadLength <= StackCore.maximumDatagram else {
@@ -212,17 +216,30 @@ extension StackCore {
         let header = IPv6Header(payloadLength: UInt16(payloadLength), nextHeader: proto,
                                 hopLimit: hopLimit ?? configuration.ipv6.hopLimit, source: from, destination: destination)
         _ = try? header.write(to: datagram)
-        return sendIPv6Datagram(length: total, to: nextHop, on: link)
+        var frameOffload = offload
+        if var work = offload {
+            let shift = EthernetHeader.size + IPv6Header.size
+            work.checksumStart += shift
+            if work.isSegmentation { work.headerLength += shift }
+            work.isIPv6 = true
+            frameOffload = work
+        }
+        return sendIPv6Datagram(length: total, to: nextHop, on: link, offload: frameOffload)
     }
 
-    /// The link and next hop for a packet to `destination` (out of `interface` when given):
-    /// the destination itself when on a link, else a default router learnt from
+    /// The link and next hop for a packet to `destination` (out of `interface` when given,
+    /// unless the destination is off that link and a route says otherwise): the destination
+    /// itself when on a link, else by a static route, else a default router learnt from
     /// advertisements. Nil when there is no way there.
     func ipv6Route(to destination: IPv6Address, from source: IPv6Address?, on interface: Interface?)
         -> (Interface, IPv6Address)? {
         if let interface {
             if destination.isMulticast || interface.ipv6.isOnLink(destination) { return (interface, destination) }
-            return interface.ipv6.defaultRouter.map { (interface, $0) }
+            // A reply to an off-link peer goes as any packet to it would: by a static
+            // route first (a router's way back need not be the way in), else by this
+            // link's default router, else as routed below.
+            if !configuration.ipv6Routes.isEmpty, let routed = staticIPv6Route(to: destination) { return routed }
+            if let router = interface.ipv6.defaultRouter { return (interface, router) }
         }
         if let link = ipv6Interface(to: destination, from: source),
            destination.isMulticast || link.ipv6.isOnLink(destination) {
@@ -269,23 +286,37 @@ extension StackCore {
 
     /// Sends the packet in `txBuffer` to `nextHop` out of `link`: multicast straight to its
     /// group MAC, unicast to the neighbour's MAC (resolving it, the packet queued meanwhile).
-    func sendIPv6Datagram(length: Int, to nextHop: IPv6Address, on link: Interface) -> SendOutcome {
+    /// Work left to the link is done before queueing, so what waits is plain packets.
+    func sendIPv6Datagram(length: Int, to nextHop: IPv6Address, on link: Interface,
+                          offload: FrameOffload? = nil) -> SendOutcome {
         if nextHop.isMulticast {
-            emitIPv6(length: length, to: nextHop.ethernetMulticastAddress, on: link)
+            emitIPv6(length: length, to: nextHop.ethernetMulticastAddress, on: link, offload: offload)
             return .sent
         }
         if let mac = link.ipv6.neighbors.lookup(nextHop, now: now) {
-            emitIPv6(length: length, to: mac, on: link)
+            emitIPv6(length: length, to: mac, on: link, offload: offload)
             return .sent
         }
-        let packet = Array(UnsafeRawBufferPointer(txBuffer.view(EthernetHeader.size..<EthernetHeader.size + length)))
-        let (solicit, queued) = link.ipv6.neighbors.enqueue(packet, for: nextHop, now: now)
-        if solicit { sendNeighborSolicitation(for: nextHop, unicastTo: nil, on: link) }
-        guard queued else {
-            counters.drop(.ndpQueueFull)
-            return .failed(.hostUnreachable)
+        var outcome = SendOutcome.queued
+        func enqueue(_ packet: [UInt8]) {
+            let (solicit, queued) = link.ipv6.neighbors.enqueue(packet, for: nextHop, now: now)
+            if solicit { sendNeighborSolicitation(for: nextHop, unicastTo: nil, on: link) }
+            if !queued {
+                counters.drop(.ndpQueueFull)
+                outcome = .failed(.hostUnreachable)
+            }
         }
-        return .queued
+        let frame = txBuffer.view(0..<EthernetHeader.size + length)
+        if let offload {
+            var pieces: [[UInt8]] = []
+            SoftwareOffload.wireFrames(of: UnsafeRawBufferPointer(frame), offload, scratch: fragmentBuffer) { piece in
+                pieces.append(Array(piece.view(EthernetHeader.size..<piece.count)))
+            }
+            for piece in pieces { enqueue(piece) }
+        } else {
+            enqueue(Array(UnsafeRawBufferPointer(frame.view(EthernetHeader.size..<frame.count))))
+        }
+        return outcome
     }
 
     /// Sends packets that waited for a neighbour's MAC.
@@ -298,15 +329,31 @@ extension StackCore {
         }
     }
 
-    /// Puts the Ethernet header on the packet in `txBuffer` and transmits it, in fragments
-    /// when it exceeds the path MTU.
-    func emitIPv6(length: Int, to mac: MACAddress, on link: Interface) {
+    /// Puts the Ethernet header on the packet in `txBuffer` and transmits it: a super-segment
+    /// whole to a link that cuts it (else cut here), any other packet in fragments when it
+    /// exceeds the path MTU.
+    func emitIPv6(length: Int, to mac: MACAddress, on link: Interface, offload: FrameOffload? = nil) {
         let ethernet = EthernetHeader(destination: mac, source: link.mac, etherType: .ipv6)
+        if let offload, offload.isSegmentation {
+            _ = try? ethernet.write(to: txBuffer)
+            let frameLength = EthernetHeader.size + length
+            if link.capabilities.segmentationOffload && length <= link.capabilities.maximumSegmentationSize {
+                transmitFrame(txBuffer, length: frameLength, offload: offload, on: link)
+            } else {
+                let frame = UnsafeRawBufferPointer(txBuffer.view(0..<frameLength))
+                SoftwareOffload.wireFrames(of: frame, offload, scratch: fragmentBuffer) { piece in
+                    // Each piece is built at the start of the scratch buffer (or, unparsable,
+                    // is the frame itself): pass the whole buffer, so padding has room.
+                    let buffer = piece.baseAddress == UnsafeRawPointer(fragmentBuffer.baseAddress) ? fragmentBuffer : txBuffer
+                    transmitFrame(buffer, length: piece.count, on: link)
+                }
+            }
+            return
+        }
         // Every path takes 1280 bytes, unless the link itself is smaller (a misconfigured
         // IPv6 link, cut to its MTU all the same).
         if length > IPv6Header.minimumMTU || length > link.mtu {
-            let start = EthernetHeader.size + 24
-            let destination = IPv6Address(bytes: UnsafeRawBufferPointer(txBuffer.view(start..<start + 16)))
+            let destination = IPv6Address(in: UnsafeRawBufferPointer(txBuffer), at: EthernetHeader.size + 24)
             let mtu = destination.map { ipv6PathMTU.mtu(to: $0, linkMTU: link.mtu, now: now) } ?? link.mtu
             if length > mtu {
                 fragmentIPv6(length: length, ethernet: ethernet, mtu: mtu, on: link)
@@ -314,6 +361,6 @@ extension StackCore {
             }
         }
         _ = try? ethernet.write(to: txBuffer)
-        transmitFrame(txBuffer, length: EthernetHeader.size + length, on: link)
+        transmitFrame(txBuffer, length: EthernetHeader.size + length, offload: offload, on: link)
     }
 }

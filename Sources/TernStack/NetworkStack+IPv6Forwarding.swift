@@ -5,7 +5,8 @@ extension StackCore {
     /// a group, a link-local address or a packet that came in a link-layer group frame; the
     /// hop limit decremented, or time exceeded when it runs out; destination unreachable
     /// (no route) for a destination on none of the links' prefixes, (beyond scope) for a
-    /// link-local source; packet too big with the next link's MTU, as routers never fragment.
+    /// link-local source; packet too big with the next link's MTU, as routers never fragment
+    /// (a TCP super-segment from a link with offloads is cut for the next link instead).
     func forwardIPv6(_ packet: IPv6Packet, linkMulticast: Bool, from ingress: Interface) {
         let header = packet.header
         let source = header.source, destination = header.destination
@@ -47,7 +48,11 @@ extension StackCore {
             sendICMPv6Error(.destinationUnreachable(.beyondScopeOfSource), about: about)
             return
         }
-        guard length <= egress.mtu else {
+        // A packet longer than the link it came from can only be a TCP super-segment the
+        // kernel handed a TAP with offloads: it is cut for the next link, not refused.
+        let superSegment = length > ingress.mtu && header.nextHeader == .tcp
+            && ingress.capabilities.segmentationOffload
+        guard length <= egress.mtu || superSegment else {
             counters.drop(.forwardFragmentationNeeded)
             sendICMPv6Error(.packetTooBig(mtu: UInt32(egress.mtu)), about: about)
             return
@@ -55,9 +60,39 @@ extension StackCore {
         let datagram = txBuffer.view(EthernetHeader.size..<EthernetHeader.size + length)
         datagram.copyMemory(from: whole)
         datagram[7] = header.hopLimit - 1
+        var offload: FrameOffload?
+        if superSegment && length > egress.mtu {
+            offload = superSegmentWorkIPv6(datagram, source: source, destination: destination, egress: egress)
+            guard offload != nil else {
+                counters.drop(.ipv6Malformed)
+                return
+            }
+        }
         counters.count(.datagramsForwarded)
         ingress.counters.datagramsForwardedIn &+= 1
         egress.counters.datagramsForwardedOut &+= 1
-        _ = sendIPv6Datagram(length: length, to: nextHop, on: egress)
+        _ = sendIPv6Datagram(length: length, to: nextHop, on: egress, offload: offload)
+    }
+
+    /// The work that cuts the TCP super-segment in `datagram` (TCP straight after the fixed
+    /// header) into segments that fit `egress`: its checksum field is set to the
+    /// pseudo-header sum the work starts from. Nil when the segment does not parse.
+    private func superSegmentWorkIPv6(_ datagram: UnsafeMutableRawBufferPointer, source: IPv6Address,
+                                      destination: IPv6Address, egress: Interface) -> FrameOffload? {
+        let tcp = datagram.view(IPv6Header.size..<datagram.count)
+        guard tcp.count >= TCPHeader.minimumSize else { return nil }
+        let tcpHeaderLength = Int(tcp[12] >> 4) * 4
+        guard tcpHeaderLength >= TCPHeader.minimumSize, tcpHeaderLength <= tcp.count else { return nil }
+        let segmentSize = egress.mtu - IPv6Header.size - tcpHeaderLength
+        guard segmentSize > 0 else { return nil }
+        let pseudo = InternetChecksum.pseudoHeader(source: source, destination: destination, nextHeader: .tcp,
+                                                   length: tcp.count).value
+        // `value` is the complemented sum; the link wants the sum itself.
+        let partial = ~pseudo
+        tcp[16] = UInt8(partial >> 8)
+        tcp[17] = UInt8(partial & 0xFF)
+        let start = EthernetHeader.size + IPv6Header.size
+        return FrameOffload(checksumStart: start, checksumOffset: 16, segmentSize: segmentSize,
+                            headerLength: start + tcpHeaderLength, isIPv6: true)
     }
 }

@@ -142,7 +142,7 @@ extension TCPConnection {
         // A link with offloads takes many segments' worth at once (whole segments, so the
         // pieces it cuts are all full-sized but the last).
         var limit = mss
-        if layer.linkOffloads && remoteAddress.ipv4 != nil {
+        if layer.linkOffloads {
             // At most half the congestion window per super-segment, so each round trip
             // still brings at least two ACKs (one lost ACK then costs no timeout).
             let half = max(2 * mss, congestion.window / 2)

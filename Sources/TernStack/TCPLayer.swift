@@ -61,9 +61,10 @@ final class TCPLayer {
     /// Some link finishes checksums and cuts super-segments: worth building them (the IP
     /// layer cuts them itself for a link that cannot).
     let linkOffloads: Bool
-    /// Largest TCP payload sent at once to a link with offloads: what fits in one IPv4
-    /// datagram beside the largest headers.
-    static let superSegmentPayload = 65535 - IPv4Header.minimumSize - TCPHeader.maximumSize
+    /// Largest TCP payload sent at once to a link with offloads: what fits in 65,535 bytes
+    /// beside the largest headers of either family (IPv6's 40 bytes count: the whole packet
+    /// goes in one transmit buffer and one TAP frame).
+    static let superSegmentPayload = 65535 - IPv6Header.size - TCPHeader.maximumSize
     /// Configuration durations the hot path needs, in nanoseconds.
     let delayedACKNanoseconds: UInt64
     let bufferReleaseNanoseconds: UInt64
@@ -521,9 +522,9 @@ final class TCPLayer {
         let optionsLength = options.encodedLength
         let headerLength = TCPHeader.minimumSize + optionsLength
         var offload: FrameOffload?
-        // The links' offloads are set up for TCP over IPv4 only.
-        if linkOffloads && payloadLength > segmentSize && remote.ipv4 != nil {
-            // Offsets from the start of the TCP header; the IP layer adds its own headers.
+        if linkOffloads && payloadLength > segmentSize {
+            // Offsets from the start of the TCP header; the IP layer adds its own headers
+            // (and says which family the link is to cut for).
             offload = FrameOffload(checksumStart: 0, checksumOffset: 16, segmentSize: segmentSize,
                                    headerLength: headerLength)
         }

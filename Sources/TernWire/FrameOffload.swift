@@ -1,6 +1,6 @@
 /// Work an outgoing frame still needs from its link, said without any device's format: a
-/// transport checksum to finish, and for a TCP/IPv4 super-segment the size to cut its
-/// payload into. The engine describes frames this way; a device that takes the work
+/// transport checksum to finish, and for a TCP super-segment (over IPv4 or IPv6) the size
+/// to cut its payload into. The engine describes frames this way; a device that takes the work
 /// (a TAP with offloads) turns it into its own header, any other link does it in software.
 public struct FrameOffload: Equatable, Sendable {
     /// Where the checksummed bytes start, from the start of the frame.
@@ -9,14 +9,18 @@ public struct FrameOffload: Equatable, Sendable {
     public var checksumOffset: Int
     /// Payload bytes per segment when the frame is a super-segment, else 0.
     public var segmentSize: Int
-    /// Bytes of headers (Ethernet, IPv4, TCP) before the payload to be cut.
+    /// Bytes of headers (Ethernet, IP, TCP) before the payload to be cut.
     public var headerLength: Int
+    /// Whether a super-segment is TCP over IPv6 (the link's segmentation differs by family).
+    public var isIPv6: Bool
 
-    public init(checksumStart: Int, checksumOffset: Int, segmentSize: Int = 0, headerLength: Int = 0) {
+    public init(checksumStart: Int, checksumOffset: Int, segmentSize: Int = 0, headerLength: Int = 0,
+                isIPv6: Bool = false) {
         self.checksumStart = checksumStart
         self.checksumOffset = checksumOffset
         self.segmentSize = segmentSize
         self.headerLength = headerLength
+        self.isIPv6 = isIPv6
     }
 
     /// Whether the frame is a super-segment to be cut up.
@@ -28,7 +32,8 @@ extension VirtioNetHeader {
     /// The virtio-net header that asks a device for `offload`'s work.
     public init(_ offload: FrameOffload) {
         self.init(flags: VirtioNetHeader.needsChecksum,
-                  gsoType: offload.isSegmentation ? VirtioNetHeader.gsoTCPv4 : VirtioNetHeader.gsoNone,
+                  gsoType: !offload.isSegmentation ? VirtioNetHeader.gsoNone
+                      : offload.isIPv6 ? VirtioNetHeader.gsoTCPv6 : VirtioNetHeader.gsoTCPv4,
                   headerLength: UInt16(clamping: offload.headerLength),
                   segmentSize: UInt16(clamping: offload.segmentSize),
                   checksumStart: UInt16(clamping: offload.checksumStart),

@@ -44,6 +44,15 @@ public struct IPv6Address: Hashable, Sendable, Comparable {
         self.low = low
     }
 
+    /// The address in the sixteen bytes at `offset` of `buffer`, in wire order; nil when they
+    /// do not fit. Two loads: for hot paths, where the generic `init(bytes:)` costs a runtime
+    /// type lookup per call.
+    @inlinable @inline(__always)
+    public init?(in buffer: UnsafeRawBufferPointer, at offset: Int) {
+        guard offset >= 0, offset <= buffer.count - 16 else { return nil }
+        self.init(loadingFrom: buffer, at: offset)
+    }
+
     /// `::`, the unspecified address: the source of a packet sent before an address is known.
     public static let unspecified = IPv6Address(high: 0, low: 0)
     /// `::1`.

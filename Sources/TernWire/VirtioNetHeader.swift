@@ -16,10 +16,11 @@ public struct VirtioNetHeader: Equatable, Sendable {
     /// `gsoType` values.
     public static let gsoNone: UInt8 = 0
     public static let gsoTCPv4: UInt8 = 1
+    public static let gsoTCPv6: UInt8 = 4
 
     public var flags: UInt8
     public var gsoType: UInt8
-    /// Bytes of headers (Ethernet, IPv4, TCP) before the payload to be segmented.
+    /// Bytes of headers (Ethernet, IPv4 or IPv6, TCP) before the payload to be segmented.
     public var headerLength: UInt16
     /// Payload bytes per segment (the TCP MSS as used, options excluded).
     public var segmentSize: UInt16
@@ -80,31 +81,57 @@ public enum SoftwareOffload {
         return true
     }
 
-    /// A TCP/IPv4 super-segment's layout: what is needed to cut it into pieces.
+    /// A TCP super-segment's layout (over IPv4 or IPv6): what is needed to cut it into pieces.
     public struct SuperSegment {
-        /// Ethernet, IPv4 and TCP headers.
+        /// Ethernet, IP and TCP headers.
         public let headerLength: Int
         /// Payload bytes per piece.
         public let segmentSize: Int
         public let payloadLength: Int
-        let ip: IPv4Header
-        let ipOptions: UnsafeRawBufferPointer
+        let network: Network
         let tcp: TCPHeader
+
+        /// The IP header of the super-segment, rewritten for each piece.
+        enum Network {
+            case v4(IPv4Header, options: UnsafeRawBufferPointer)
+            /// The fixed header with TCP straight after it (no extension headers).
+            case v6(IPv6Header)
+        }
+
+        /// Whether the segment travels over IPv6.
+        public var isIPv6: Bool {
+            if case .v6 = network { return true }
+            return false
+        }
 
         /// How many wire frames the link makes of it.
         public var pieceCount: Int { max(1, (payloadLength + segmentSize - 1) / segmentSize) }
     }
 
     /// The layout of a super-segment `header` describes, or nil when the frame is not one
-    /// (or does not parse as the header says). The layout's views point into `frame`.
+    /// (or does not parse as the header says: a TCPv4 request on an IPv4 frame, a TCPv6
+    /// one on an IPv6 frame whose fixed header is followed by TCP). The layout's views
+    /// point into `frame`.
     public static func superSegment(_ frame: UnsafeRawBufferPointer, _ header: VirtioNetHeader) -> SuperSegment? {
-        guard header.gsoType & 0x7F == VirtioNetHeader.gsoTCPv4, header.segmentSize > 0,
-              frame.count > EthernetHeader.size,
-              let ip = try? IPv4Header.parse(frame.view(EthernetHeader.size..<frame.count)),
-              ip.header.protocol == .tcp, let tcp = try? TCPHeader.parse(ip.payload) else { return nil }
-        return SuperSegment(headerLength: EthernetHeader.size + ip.header.headerLength + tcp.header.headerLength,
-                            segmentSize: Int(header.segmentSize), payloadLength: tcp.payload.count,
-                            ip: ip.header, ipOptions: ip.options, tcp: tcp.header)
+        guard header.segmentSize > 0, frame.count > EthernetHeader.size else { return nil }
+        let etherType = frame.u16(12)
+        let body = frame.view(EthernetHeader.size..<frame.count)
+        switch header.gsoType & 0x7F {
+        case VirtioNetHeader.gsoTCPv4:
+            guard etherType == EtherType.ipv4.rawValue, let ip = try? IPv4Header.parse(body),
+                  ip.header.protocol == .tcp, let tcp = try? TCPHeader.parse(ip.payload) else { return nil }
+            return SuperSegment(headerLength: EthernetHeader.size + ip.header.headerLength + tcp.header.headerLength,
+                                segmentSize: Int(header.segmentSize), payloadLength: tcp.payload.count,
+                                network: .v4(ip.header, options: ip.options), tcp: tcp.header)
+        case VirtioNetHeader.gsoTCPv6:
+            guard etherType == EtherType.ipv6.rawValue, let ip = try? IPv6Header.parse(body),
+                  ip.header.nextHeader == .tcp, let tcp = try? TCPHeader.parse(ip.payload) else { return nil }
+            return SuperSegment(headerLength: EthernetHeader.size + IPv6Header.size + tcp.header.headerLength,
+                                segmentSize: Int(header.segmentSize), payloadLength: tcp.payload.count,
+                                network: .v6(ip.header), tcp: tcp.header)
+        default:
+            return nil
+        }
     }
 
     /// Writes the pieces `pieces` of the super-segment in `frame` (laid out as `layout`) into
@@ -123,33 +150,43 @@ public enum SoftwareOffload {
         let out = scratch.view(0..<headers + length)
         out.view(0..<headers).copyMemory(from: frame.view(0..<headers))
         out.view(headers..<headers + length).copyMemory(from: frame.view(headers + start..<headers + end))
-        var ipHeader = layout.ip
-        ipHeader.totalLength = UInt16(headers - EthernetHeader.size + length)
-        ipHeader.identification = layout.ip.identification &+ UInt16(truncatingIfNeeded: pieces.lowerBound)
-        let ipArea = out.view(EthernetHeader.size..<out.count)
-        _ = try? ipHeader.write(to: ipArea, options: layout.ipOptions)
         var tcpHeader = layout.tcp
         tcpHeader.sequenceNumber = layout.tcp.sequenceNumber + start
         if end < layout.payloadLength { tcpHeader.flags.subtract([.fin, .psh]) }
-        let single = length <= layout.segmentSize
-        _ = try? tcpHeader.write(to: ipArea.view(layout.ip.headerLength..<ipArea.count), payloadLength: length,
-                                 source: layout.ip.source, destination: layout.ip.destination,
-                                 checksumLeftToLink: !finish)
+        let ipArea = out.view(EthernetHeader.size..<out.count)
+        let ipHeaderLength: Int
+        switch layout.network {
+        case .v4(let ip, let options):
+            var ipHeader = ip
+            ipHeader.totalLength = UInt16(headers - EthernetHeader.size + length)
+            ipHeader.identification = ip.identification &+ UInt16(truncatingIfNeeded: pieces.lowerBound)
+            _ = try? ipHeader.write(to: ipArea, options: options)
+            ipHeaderLength = ip.headerLength
+            _ = try? tcpHeader.write(to: ipArea.view(ipHeaderLength..<ipArea.count), payloadLength: length,
+                                     source: ip.source, destination: ip.destination, checksumLeftToLink: !finish)
+        case .v6(let ip):
+            var ipHeader = ip
+            ipHeader.payloadLength = UInt16(headers - EthernetHeader.size - IPv6Header.size + length)
+            _ = try? ipHeader.write(to: ipArea)
+            ipHeaderLength = IPv6Header.size
+            _ = try? tcpHeader.write(to: ipArea.view(ipHeaderLength..<ipArea.count), payloadLength: length,
+                                     source: ip.source, destination: ip.destination, checksumLeftToLink: !finish)
+        }
         guard !finish else { return (out, .none) }
         var header = VirtioNetHeader(flags: VirtioNetHeader.needsChecksum,
-                                     checksumStart: UInt16(EthernetHeader.size + layout.ip.headerLength),
+                                     checksumStart: UInt16(EthernetHeader.size + ipHeaderLength),
                                      checksumOffset: 16)
-        if !single {
-            header.gsoType = VirtioNetHeader.gsoTCPv4
+        if length > layout.segmentSize {
+            header.gsoType = layout.isIPv6 ? VirtioNetHeader.gsoTCPv6 : VirtioNetHeader.gsoTCPv4
             header.headerLength = UInt16(headers)
             header.segmentSize = UInt16(layout.segmentSize)
         }
         return (out, header)
     }
 
-    /// The wire frames `header` makes of `frame`, handed to `emit` one at a time: a TCP/IPv4
-    /// super-segment cut into frames of `segmentSize` payload bytes (sequence numbers, IPv4
-    /// lengths and identifications, FIN and PSH on the last only, checksums complete); any
+    /// The wire frames `header` makes of `frame`, handed to `emit` one at a time: a TCP
+    /// super-segment cut into frames of `segmentSize` payload bytes (sequence numbers, IP
+    /// lengths, IPv4 identifications, FIN and PSH on the last only, checksums complete); any
     /// other frame with its checksum finished. `frame` itself is left as it is: each output
     /// frame is built in `scratch`, which must hold one (a frame that does not fit, or does
     /// not parse as described, is passed on unchanged). So a capture can record what a link

@@ -33,6 +33,15 @@ final class DeviceTransmitter: FrameTransmitter {
         }
     }
 
+    /// Sends what the device queued (see `LinkDevice.sendPending`).
+    func sendPending() {
+        do {
+            try device.sendPending()
+        } catch {
+            failed(error)
+        }
+    }
+
     private func failed(_ error: SystemError) {
         failures += 1
         if failures == 1 {

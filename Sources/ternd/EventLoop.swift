@@ -6,9 +6,10 @@ import TernStack
 /// The daemon's single thread: epoll on the devices and the signal descriptors, with the
 /// stack's next deadline as the timeout.
 ///
-/// Each wake-up reads frames in batches (into one reused `FrameBatch` per link) and feeds
-/// them to the stack, then polls it; replies and forwarded datagrams leave synchronously
-/// through each link's `DeviceTransmitter`.
+/// Each wake-up reads frames in batches (in place from a packet socket's ring, else into
+/// one reused `FrameBatch` per link) and feeds them to the stack, then polls it; replies
+/// and forwarded datagrams are handed to each link's `DeviceTransmitter`, and whatever a
+/// device queued goes out after each batch (one system call for the batch).
 /// SIGINT/SIGTERM starts a shutdown: services close their connections with a FIN, and the
 /// loop runs on until the peers have acknowledged them or `shutdownGrace` passes.
 final class EventLoop {
@@ -87,6 +88,8 @@ final class EventLoop {
         var shutdownDeadline: UInt64?
         var deviceBacklog = links.map { _ in false }
         while true {
+            // Whatever the last round queued (timers, shutdown, services) leaves before the wait.
+            sendPending()
             let now = MonotonicClock.nanoseconds()
             var deadline = min(stack.nextDeadline?.nanoseconds ?? .max, now &+ EventLoop.tickInterval)
             if let end = shutdownDeadline { deadline = min(deadline, end) }
@@ -182,10 +185,15 @@ final class EventLoop {
     private func receiveFrames(from index: Int) throws(SystemError) -> Bool {
         framesInLastReceive = 0
         let device = links[index].device
+        let stack = self.stack
         for _ in 0..<EventLoop.batchesPerWake {
             let count: Int
+            let clock = MonotonicClock.nanoseconds()
+            let now = Instant(nanoseconds: clock)
             do {
-                count = try device.receive(into: &batches[index].batch)
+                count = try device.receive(using: &batches[index].batch) { frame in
+                    stack.receive(frame: frame, on: index, now: now)
+                }
             } catch where error.isTransient {
                 return false
             } catch where error.code == ENETDOWN {
@@ -200,15 +208,9 @@ final class EventLoop {
             }
             if count == 0 { return false }
             framesInLastReceive += count
-            let clock = MonotonicClock.nanoseconds()
             lastFrameTime = clock
             memoryReleasesDone = 0
-            let now = Instant(nanoseconds: clock)
-            let box = batches[index]
-            for frame in 0..<count {
-                stack.receive(frame: box.batch[frame], on: index, now: now)
-            }
-            if count < box.batch.capacity {
+            if count < batches[index].batch.capacity {
                 // The device had nothing more: now the timers may run.
                 stack.poll(now: now)
             } else {
@@ -216,8 +218,14 @@ final class EventLoop {
                 // retransmission timer is waiting for: answer this batch, run no timer yet.
                 stack.flush(now: now)
             }
+            sendPending()
         }
         return true
+    }
+
+    /// Has every link send what its device queued.
+    private func sendPending() {
+        for transmitter in transmitters { transmitter.sendPending() }
     }
 
     private func nextTerminationSignal() -> Int32? {
@@ -232,6 +240,7 @@ final class EventLoop {
     /// Logs the counters, flushes and closes the device (and the capture file).
     private func finish(status: Int32) -> Int32 {
         defer { LogBuffer.shared.flush() }
+        sendPending()
         logCounters()
         for link in links {
             if let capture = link.capture {
@@ -259,6 +268,13 @@ final class EventLoop {
             }
             let failures = transmitters[index].failures
             if failures > 0 { lines.append("\(prefix)frames the device refused: \(failures)") }
+            if let socket = link.packetSocket {
+                let drops = socket.countKernelDrops()
+                if drops > 0 { lines.append("\(prefix)frames lost to a full receive ring: \(drops)") }
+                if socket.refusedFrames > 0 { lines.append("\(prefix)frames the kernel refused to send: \(socket.refusedFrames)") }
+                if socket.oversizedFrames > 0 { lines.append("\(prefix)frames too long for the ring: \(socket.oversizedFrames)") }
+                if socket.malformedSlots > 0 { lines.append("\(prefix)malformed ring slots: \(socket.malformedSlots)") }
+            }
             if let faults = link.faults {
                 let inbound = faults.inboundCounters, outbound = faults.outboundCounters
                 lines.append("\(prefix)faults in: dropped \(inbound.dropped), duplicated \(inbound.duplicated), reordered \(inbound.reordered), corrupted \(inbound.corrupted)")

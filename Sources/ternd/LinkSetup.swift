@@ -13,6 +13,8 @@ struct LinkSetup {
     let description: String
     let faults: FaultInjector?
     let capture: PcapWriter?
+    /// The packet socket under any wrappers, for its counters.
+    let packetSocket: PacketSocketDevice?
 
     /// Opens the device, configures the kernel side of a TAP when asked, then wraps the
     /// device: faults next to the device, capture outside them, so the capture shows what
@@ -36,6 +38,7 @@ struct LinkSetup {
         let link = configuration.links[index]
         let base: any LinkDevice
         let description: String
+        var packetSocket: PacketSocketDevice?
         do {
             switch link.kind {
             case .tap:
@@ -53,11 +56,12 @@ struct LinkSetup {
                 description = "TAP \(tap.name)" + (tap.offloads ? " with offloads" : "")
             case .packet:
                 let interface = link.name
-                let socket = try PacketSocketDevice(interface: interface, mtu: link.mtu)
+                let socket = try PacketSocketDevice(interface: interface, mtu: link.mtu, batchesTransmissions: true)
                 if let mtu = link.mtu, let kernelMTU = try? KernelInterface(name: interface).mtu(), kernelMTU < mtu {
                     logger.warning("--mtu \(mtu) is larger than the MTU \(kernelMTU) of \(interface); larger frames will not pass")
                 }
                 base = socket
+                packetSocket = socket
                 description = "packet socket on \(interface)"
             }
         } catch {
@@ -93,7 +97,8 @@ struct LinkSetup {
                 throw StartupError(error)
             }
         }
-        return LinkSetup(name: link.name, device: device, description: description, faults: faults, capture: capture)
+        return LinkSetup(name: link.name, device: device, description: description, faults: faults, capture: capture,
+                         packetSocket: packetSocket)
     }
 
     /// `--pcap FILE` as it is for one link; with several, one file per link: FILE with the

@@ -7,6 +7,7 @@
 # invalid checksum in that capture: the kernel's own frames and ternd's super-segments,
 # whose checksums are finished after the capture point, count as offloaded. ternd's own
 # --pcap records frames as the wire carries them: none larger than the MTU, all valid.
+# The same over IPv6: TCPv6 super-segments both ways, the same verdicts.
 source "$(dirname "$0")/lib.sh"
 it_begin capture
 it_require tcpdump tshark curl sha256sum
@@ -18,11 +19,14 @@ head -c 100 /dev/urandom | base64 >"$IT_WORK/www/small.txt"
 head -c $((8 << 20)) /dev/urandom >"$IT_WORK/www/large.bin"
 chmod a+r "$IT_WORK/www"/*
 
-if ! tap_host "$NS" --pcap "$IT_WORK/ternd.pcap" --echo-port 7; then
+if ! tap_host "$NS" --address fd00::2/64 --pcap "$IT_WORK/ternd.pcap" --echo-port 7 --discard-port 9; then
     fail "ternd starts" "no ready line"
     it_end
 fi
 in_ns() { ip netns exec "$NS" "$@"; }
+in_ns ip -6 addr add fd00::1/64 dev tern0 nodad
+# ternd's IPv6 address is tentative for its one second of duplicate address detection.
+for _ in $(seq 20); do in_ns ping -6 -c 1 -W 1 fd00::2 >/dev/null 2>&1 && break; sleep 0.2; done
 
 # tcpdump on the TAP, full frames, written as they come (-U).
 ip netns exec "$NS" tcpdump -i tern0 -s 0 -U -w "$IT_WORK/tap.pcap" 2>"$IT_WORK/tcpdump.err" &
@@ -36,6 +40,10 @@ small=$(in_ns curl -s -m 20 http://10.0.0.2/small.txt | sha256sum | cut -d' ' -f
 check "curl of a small file while capturing, byte-exact" test "$small" = "$(sha256sum <"$IT_WORK/www/small.txt" | cut -d' ' -f1)"
 large=$(in_ns curl -s -m 60 http://10.0.0.2/large.bin | sha256sum | cut -d' ' -f1)
 check "curl of an 8 MiB file while capturing, byte-exact" test "$large" = "$(sha256sum <"$IT_WORK/www/large.bin" | cut -d' ' -f1)"
+large6=$(in_ns curl -s -g -m 60 'http://[fd00::2]/large.bin' | sha256sum | cut -d' ' -f1)
+check "curl of an 8 MiB file over IPv6 while capturing, byte-exact" test "$large6" = "$(sha256sum <"$IT_WORK/www/large.bin" | cut -d' ' -f1)"
+# An upload, so the kernel hands ternd TCPv6 super-segments too (discard service).
+check "4 MiB sent to the discard service over IPv6 while capturing" client "$NS" tcp-discard fd00::2 9 $((4 << 20))
 sleep 0.3
 kill -INT "$TCPDUMP_PID" 2>/dev/null
 for _ in $(seq 50); do kill -0 "$TCPDUMP_PID" 2>/dev/null || break; sleep 0.1; done
@@ -65,6 +73,15 @@ else
 fi
 super=$(tshark_count "$IT_WORK/tap.pcap" "ip.src == 10.0.0.2 && frame.len > 1514")
 echo "#   ternd's super-segments in the TAP capture (checksum left to the kernel): $super"
+FROM_TERND6='ipv6.src == fd00::2 && frame.len <= 1514'
+tcp6_good=$(tshark_count "$IT_WORK/tap.pcap" "$FROM_TERND6 && tcp.checksum.status == 1")
+tcp6_bad=$(tshark_count "$IT_WORK/tap.pcap" "$FROM_TERND6 && $BAD")
+super6=$(tshark_count "$IT_WORK/tap.pcap" "ipv6.src == fd00::2 && tcp && frame.len > 1514")
+if [ "$tcp6_good" -ge 2 ] && [ "$tcp6_bad" -eq 0 ] && [ "$super6" -ge 1 ]; then
+    pass "tcpdump on the TAP over IPv6: $tcp6_good TCPv6 frames from ternd valid, none bad, $super6 TCPv6 super-segments"
+else
+    fail "tcpdump on the TAP over IPv6" "$tcp6_good valid, $tcp6_bad bad, $super6 super-segments (expected some: offloads for TCPv6)"
+fi
 
 report=$("$CHECKSUM" --pcap "$IT_WORK/tap.pcap")
 status=$?
@@ -79,10 +96,12 @@ fi
 wire_big=$(tshark_count "$IT_WORK/ternd.pcap" "frame.len > 1514")
 wire_good=$(tshark_count "$IT_WORK/ternd.pcap" "$GOOD")
 wire_bad=$(tshark_count "$IT_WORK/ternd.pcap" "$BAD")
-if [ "$wire_big" -eq 0 ] && [ "$wire_bad" -eq 0 ] && [ "$wire_good" -gt 100 ]; then
+wire6_good=$(tshark_count "$IT_WORK/ternd.pcap" "ipv6 && tcp.checksum.status == 1")
+echo "#   TCPv6 frames in ternd's --pcap with a valid checksum: $wire6_good"
+if [ "$wire_big" -eq 0 ] && [ "$wire_bad" -eq 0 ] && [ "$wire_good" -gt 100 ] && [ "$wire6_good" -gt 100 ]; then
     pass "ternd --pcap: no frame larger than the MTU, every checksum valid ($wire_good checked)"
 else
-    fail "ternd --pcap: no frame larger than the MTU, every checksum valid" "$wire_big larger, $wire_bad bad, $wire_good good"
+    fail "ternd --pcap: no frame larger than the MTU, every checksum valid" "$wire_big larger, $wire_bad bad, $wire_good good ($wire6_good TCPv6)"
 fi
 report=$("$CHECKSUM" --pcap "$IT_WORK/ternd.pcap")
 status=$?

@@ -64,7 +64,7 @@ struct ChecksumPcapTests {
             "  UDP: 7 checked, 7 valid, 0 invalid; 1 sent without a checksum (field 0)",
             "  invalid TCP/UDP checksums: none",
             "  4 non-first fragments not checked on their own: the checksum covers the whole datagram, checked once reassembled",
-            "  ignored: 2 not IPv4 (ARP, IPv6...), 0 IPv4 neither TCP nor UDP",
+            "  ignored: 2 neither IPv4 nor IPv6 (ARP...), 0 IP neither TCP nor UDP",
         ])
     }
 

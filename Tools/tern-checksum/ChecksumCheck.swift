@@ -36,13 +36,17 @@ struct ChecksumCheck: Equatable, Sendable {
     /// Checks a whole TCP segment (header and payload). Nil when `segment` is too short to
     /// hold the checksum field.
     static func tcp(_ segment: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
-        compute(segment, field: tcpField, protocol: .tcp, source: source, destination: destination)
+        compute(segment, field: tcpField,
+                pseudoHeader: InternetChecksum.pseudoHeader(source: source, destination: destination, protocol: .tcp,
+                                                            length: segment.count))
     }
 
     /// Checks a whole UDP datagram (header and data, as long as its length field says). Nil
     /// when `datagram` is too short to hold the checksum field.
     static func udp(_ datagram: UnsafeRawBufferPointer, source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
-        guard var check = compute(datagram, field: udpField, protocol: .udp, source: source, destination: destination)
+        guard var check = compute(datagram, field: udpField,
+                                  pseudoHeader: InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                                              protocol: .udp, length: datagram.count))
         else { return nil }
         if check.computed == 0 { check.computed = 0xFFFF }
         if check.stored == 0 {
@@ -52,27 +56,43 @@ struct ChecksumCheck: Equatable, Sendable {
         return check
     }
 
+    /// Checks a whole TCP segment over IPv6 (the IPv6 pseudo-header of RFC 8200 §8.1).
+    static func tcp(_ segment: UnsafeRawBufferPointer, source: IPv6Address, destination: IPv6Address) -> ChecksumCheck? {
+        compute(segment, field: tcpField,
+                pseudoHeader: InternetChecksum.pseudoHeader(source: source, destination: destination, nextHeader: .tcp,
+                                                            length: segment.count))
+    }
+
+    /// Checks a whole UDP datagram over IPv6, where the checksum is mandatory: a field of 0
+    /// is invalid, not absent (RFC 8200 §8.1).
+    static func udp(_ datagram: UnsafeRawBufferPointer, source: IPv6Address, destination: IPv6Address) -> ChecksumCheck? {
+        guard var check = compute(datagram, field: udpField,
+                                  pseudoHeader: InternetChecksum.pseudoHeader(source: source, destination: destination,
+                                                                              nextHeader: .udp, length: datagram.count))
+        else { return nil }
+        if check.computed == 0 { check.computed = 0xFFFF }
+        if check.stored == 0 { check.isValid = false }
+        return check
+    }
+
     /// Checks `bytes` as a TCP segment held in an array.
     static func tcp(_ segment: [UInt8], source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
         segment.withUnsafeBytes { tcp($0, source: source, destination: destination) }
     }
 
-    private static func compute(_ bytes: UnsafeRawBufferPointer, field: Int, protocol proto: IPProtocol,
-                                source: IPv4Address, destination: IPv4Address) -> ChecksumCheck? {
+    private static func compute(_ bytes: UnsafeRawBufferPointer, field: Int,
+                                pseudoHeader pseudo: InternetChecksum) -> ChecksumCheck? {
         guard bytes.count >= field + 2, bytes.count <= Int(UInt16.max) else { return nil }
         let stored = UInt16(bytes[field]) << 8 | UInt16(bytes[field + 1])
 
         // What the sender does: sum the pseudo-header and the bytes with the field zeroed.
-        let pseudo = InternetChecksum.pseudoHeader(source: source, destination: destination,
-                                                   protocol: proto, length: bytes.count)
         var sum = pseudo
         sum.add(UnsafeRawBufferPointer(rebasing: bytes[0..<field]))
         sum.add(UInt16(0))
         sum.add(UnsafeRawBufferPointer(rebasing: bytes[(field + 2)...]))
 
         // What the receiver does: sum everything, the stored checksum included; zero is good.
-        var whole = InternetChecksum.pseudoHeader(source: source, destination: destination,
-                                                  protocol: proto, length: bytes.count)
+        var whole = pseudo
         whole.add(bytes)
         return ChecksumCheck(stored: stored, computed: sum.value, isValid: whole.value == 0, isAbsent: false,
                              pseudoHeaderSum: pseudo.sum16)

@@ -11,14 +11,15 @@ enum PcapFinding: Sendable {
     case notChecked(frames: [Int], reason: String)
     /// A fragment of a TCP or UDP datagram, kept for reassembly rather than checked alone.
     case fragment(frame: Int, offset: Int)
-    /// A frame that is not IPv4.
+    /// A frame that is neither IPv4 nor IPv6 (ARP, ...).
     case notIPv4(frame: Int)
-    /// An IPv4 datagram of another protocol (ICMP, ...).
+    /// An IP datagram of another protocol (ICMP, ICMPv6, ...).
     case otherProtocol(frame: Int, IPProtocol)
 }
 
 /// Checks every TCP and UDP checksum in a capture, with TernWire's parsers doing the
-/// parsing: Ethernet, IPv4 (fragments reassembled), TCP and UDP.
+/// parsing: Ethernet, IPv4 (fragments reassembled), IPv6 (through its extension headers;
+/// fragments are reported, not reassembled), TCP and UDP.
 struct PcapChecksumScan {
     private(set) var findings: [PcapFinding] = []
     private var reassembly = FragmentReassembly()
@@ -51,8 +52,13 @@ struct PcapChecksumScan {
 
     private mutating func check(_ frame: UnsafeRawBufferPointer, frames: [Int], cutShort: PcapFile.Record?) {
         let number = frames[0]
-        guard let ethernet = try? EthernetHeader.parse(frame), ethernet.header.etherType == .ipv4 else {
+        guard let ethernet = try? EthernetHeader.parse(frame),
+              ethernet.header.etherType == .ipv4 || ethernet.header.etherType == .ipv6 else {
             findings.append(.notIPv4(frame: number))
+            return
+        }
+        guard ethernet.header.etherType == .ipv4 else {
+            checkIPv6(ethernet.payload, frames: frames, frame: frame, cutShort: cutShort)
             return
         }
         let ip: IPv4Packet
@@ -148,6 +154,65 @@ struct PcapChecksumScan {
         }
         findings.append(.checked(frames: frames, protocol: ip.protocol, check: check,
                                  description: PcapChecksumScan.describe(frame, ip)))
+    }
+
+    /// An IPv6 packet: through its extension headers to TCP or UDP, checked with the IPv6
+    /// pseudo-header (for the final destination, behind a routing header).
+    private mutating func checkIPv6(_ bytes: UnsafeRawBufferPointer, frames: [Int], frame: UnsafeRawBufferPointer,
+                                    cutShort: PcapFile.Record?) {
+        let number = frames[0]
+        let packet: IPv6Packet
+        do {
+            packet = try IPv6Header.parse(bytes)
+        } catch {
+            if let record = cutShort, error == .truncated {
+                findings.append(.notChecked(frames: frames, reason: "cut short by the capture's snap length (\(record.bytes.count) of \(record.originalLength) bytes kept)"))
+            } else {
+                findings.append(.notChecked(frames: frames, reason: "malformed IPv6 header (\(error))"))
+            }
+            return
+        }
+        guard let chain = try? packet.headerStructure() else {
+            findings.append(.notChecked(frames: frames, reason: "malformed IPv6 extension headers"))
+            return
+        }
+        guard chain.upperLayer == .tcp || chain.upperLayer == .udp else {
+            findings.append(.otherProtocol(frame: number, chain.upperLayer))
+            return
+        }
+        if let fragment = chain.fragment, fragment.isFragment {
+            findings.append(.notChecked(frames: frames, reason: "an IPv6 fragment (only IPv4 fragments are reassembled)"))
+            return
+        }
+        let payload = UnsafeRawBufferPointer(rebasing: packet.payload[chain.upperLayerOffset...])
+        let source = packet.header.source
+        let destination = chain.pseudoHeaderDestination(packet.header)
+        let check: ChecksumCheck?
+        if chain.upperLayer == .tcp {
+            do {
+                _ = try TCPHeader.parse(payload)
+            } catch {
+                findings.append(.notChecked(frames: frames, reason: "malformed TCP header (\(error))"))
+                return
+            }
+            check = ChecksumCheck.tcp(payload, source: source, destination: destination)
+        } else {
+            let datagram: UDPDatagram
+            do {
+                datagram = try UDPHeader.parse(payload)
+            } catch {
+                findings.append(.notChecked(frames: frames, reason: "malformed UDP header (\(error))"))
+                return
+            }
+            check = ChecksumCheck.udp(datagram.bytes, source: source, destination: destination)
+        }
+        guard let check else {
+            findings.append(.notChecked(frames: frames, reason: "too short to hold a checksum"))
+            return
+        }
+        let description = (try? ParsedFrame.parse(frame).description)
+            ?? "IP6 \(source) > \(packet.header.destination): \(chain.upperLayer) (does not parse)"
+        findings.append(.checked(frames: frames, protocol: chain.upperLayer, check: check, description: description))
     }
 
     /// The tcpdump-style summary TernWire's `ParsedFrame` gives, or, when some layer does

@@ -67,7 +67,7 @@ struct PcapReport {
         }
         if notChecked > 0 { lines.append("  \(notChecked) not checked (see above)") }
         if notIPv4 + otherProtocols > 0 {
-            lines.append("  ignored: \(notIPv4) not IPv4 (ARP, IPv6...), \(otherProtocols) IPv4 neither TCP nor UDP")
+            lines.append("  ignored: \(notIPv4) neither IPv4 nor IPv6 (ARP...), \(otherProtocols) IP neither TCP nor UDP")
         }
     }
 

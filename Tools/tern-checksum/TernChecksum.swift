@@ -16,8 +16,10 @@ struct TernChecksum: ParsableCommand {
                 Check one such pair.
             tern-checksum --pcap FILE
                 Check every TCP and UDP checksum of the IPv4 frames in a classic pcap file
-                (Ethernet, raw IP or Linux cooked). Fragmented datagrams are reassembled
-                first; non-first fragments are not checked on their own.
+                (Ethernet, raw IP or Linux cooked), and of the IPv6 frames in an Ethernet
+                capture (with the IPv6 pseudo-header). Fragmented IPv4 datagrams are
+                reassembled first; non-first fragments are not checked on their own; IPv6
+                fragments are reported as not checked.
 
             For each segment it builds the pseudo-header (source, destination, zero,
             protocol, length), recomputes the checksum with the field zeroed, and prints

@@ -70,6 +70,8 @@ struct KernelPeer {
         try poller.add(fd, token: 1)
         var batch = device.makeBatch(capacity: 16)
         for _ in 0..<100 {
+            // A device that batches its transmissions sends only when asked.
+            try device.sendPending()
             _ = try poller.wait(timeoutMilliseconds: 100)
             while try device.receive(into: &batch) > 0 {
                 for i in 0..<batch.count {

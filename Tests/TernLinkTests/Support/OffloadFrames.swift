@@ -68,3 +68,26 @@ func superSegment(pieces: Int) -> (frame: [UInt8], offload: VirtioNetHeader) {
     return (frame, VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, gsoType: VirtioNetHeader.gsoTCPv4,
                                    headerLength: 54, segmentSize: 1000, checksumStart: 34, checksumOffset: 16))
 }
+
+/// The same over IPv6: a TCP/IPv6 super-segment of `pieces` × 1000 payload bytes (piece k
+/// filled with the byte k+1), checksum left to the link, with the TCPv6 request.
+func superSegmentIPv6(pieces: Int) -> (frame: [UInt8], offload: VirtioNetHeader) {
+    let payload = (0..<pieces * 1000).map { UInt8(truncatingIfNeeded: $0 / 1000 + 1) }
+    let headers = 14 + 40 + 20
+    var frame = [UInt8](repeating: 0, count: headers + payload.count)
+    frame.withUnsafeMutableBytes { buffer in
+        _ = try? EthernetHeader(destination: MACAddress(2, 0, 0, 0, 0, 1), source: MACAddress(2, 0, 0, 0, 0, 2),
+                                etherType: .ipv6).write(to: buffer)
+        let ip = UnsafeMutableRawBufferPointer(rebasing: buffer[14...])
+        payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: ip[60...]).copyMemory(from: $0) }
+        let source = IPv6Address("fd00::2")!, destination = IPv6Address("fd00::1")!
+        _ = try? TCPHeader(sourcePort: 19, destinationPort: 40000, sequenceNumber: SequenceNumber(5000),
+                           acknowledgmentNumber: SequenceNumber(1), flags: [.ack, .psh], window: 100)
+            .write(to: UnsafeMutableRawBufferPointer(rebasing: ip[40...]), payloadLength: payload.count,
+                   source: source, destination: destination, checksumLeftToLink: true)
+        _ = try? IPv6Header(payloadLength: UInt16(20 + payload.count), nextHeader: .tcp, hopLimit: 64,
+                            source: source, destination: destination).write(to: ip)
+    }
+    return (frame, VirtioNetHeader(flags: VirtioNetHeader.needsChecksum, gsoType: VirtioNetHeader.gsoTCPv6,
+                                   headerLength: 74, segmentSize: 1000, checksumStart: 54, checksumOffset: 16))
+}
