@@ -100,7 +100,7 @@ final class StackCore {
     /// Creates the engine with one transmitter per configured interface, in the same order.
     /// Throws when a route's next hop is not on a connected subnet or names an unknown link.
     init(configuration: StackConfiguration, transmitters: [any FrameTransmitter],
-                now: Instant) throws(RoutingTable.RouteError) {
+         now: Instant) throws(RoutingTable.RouteError) {
         precondition(transmitters.count == configuration.interfaces.count, "one transmitter per interface")
         self.configuration = configuration
         var interfaces: [Interface] = []

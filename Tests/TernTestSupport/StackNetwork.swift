@@ -43,6 +43,12 @@ public final class StackNetwork {
     /// Called after every poll of a stack, with its index: where a test or the fuzzer
     /// checks what the stack did and what it holds.
     public var afterPoll: ((Int) -> Void)?
+    /// Called after every step of `run` with the time: where services' own timers tick.
+    public var afterStep: ((Instant) -> Void)?
+    /// The longest jump of the clock in `run` while nothing is in flight; nil jumps
+    /// straight to the next deadline (and ends the run when there is none). Services with
+    /// timeouts of their own, which are no stack's deadlines, need a cap to see time pass.
+    public var maximumJump: Duration?
     public var now: Instant
     /// Virtual time each exchange of frames takes (a nonzero RTT for the estimators).
     public let stepTime: Duration
@@ -129,9 +135,14 @@ public final class StackNetwork {
         while now < end {
             if done() { return true }
             let moved = exchange()
+            afterStep?(now)
             if done() { return true }
             if moved || hasWorkDue {
                 now = now + stepTime
+                continue
+            }
+            if let cap = maximumJump {
+                now = max(now + stepTime, min(earliestDeadline ?? now + cap, now + cap))
                 continue
             }
             guard let next = earliestDeadline else { return done() }
