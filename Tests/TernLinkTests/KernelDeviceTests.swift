@@ -118,9 +118,10 @@ struct KernelDeviceTests {
         #expect(!conversation.framesSeen.contains { $0.contains("ICMP echo request") }, "\(conversation.framesSeen)")
     }
 
-    @Test("packet socket batching its transmissions: 100 queued pings leave by sendPending, all answered")
-    func packetSocketBatches() throws {
-        let namespace = try TestNamespace("link-batch")
+    @Test("packet socket batching its transmissions: 100 queued pings leave by sendPending, all answered",
+          arguments: [false, true])
+    func packetSocketBatches(transmitThread: Bool) throws {
+        let namespace = try TestNamespace(transmitThread ? "link-batch-thread" : "link-batch")
         defer { namespace.remove() }
         try namespace.ip("link", "add", "ternvc", "type", "veth", "peer", "name", "ternvd")
         try namespace.ip("address", "add", "10.204.0.1/24", "dev", "ternvd")
@@ -129,7 +130,8 @@ struct KernelDeviceTests {
         let ourIP = IPv4Address(10, 204, 0, 2), kernelIP = IPv4Address(10, 204, 0, 1)
 
         let (answered, inPlace, refused) = try namespace.run { () throws -> (Set<UInt16>, Int, Int) in
-            let device = try PacketSocketDevice(interface: "ternvc", batchesTransmissions: true)
+            let device = try PacketSocketDevice(interface: "ternvc", batchesTransmissions: true,
+                                                transmitThread: transmitThread)
             defer { device.close() }
             var peer = KernelPeer(device: device, ourMAC: TestFrames.ourMAC, ourIP: ourIP, kernelIP: kernelIP)
             let kernelMAC = try peer.resolveKernelMAC()
