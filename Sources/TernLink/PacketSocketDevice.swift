@@ -122,13 +122,14 @@ public final class PacketSocketDevice: LinkDevice {
     /// Copies the frames waiting in the ring into `batch`.
     public func receive(into batch: inout FrameBatch) throws(SystemError) -> Int {
         batch.removeAll()
-        return try receive(upTo: batch.capacity) { [bufferSize = batch.bufferSize] frame in
+        _ = try receive(upTo: batch.capacity) { [bufferSize = batch.bufferSize] frame in
             guard frame.count <= bufferSize else {
                 oversizedFrames += 1
                 return
             }
             batch.append(copying: frame)
         }
+        return batch.count
     }
 
     /// Hands the frames over where they lie in the ring, without copying them.
@@ -150,6 +151,12 @@ public final class PacketSocketDevice: LinkDevice {
             examined += 1
             switch slot {
             case .frame(let frame, let checksum):
+                // A slot has room for more than the link's largest frame; a longer frame
+                // is dropped, as a receive buffer of that size would have.
+                guard frame.count <= maximumFrameSize else {
+                    oversizedFrames += 1
+                    continue
+                }
                 if let checksum { completeChecksum(frame, start: checksum.start, offset: checksum.offset) }
                 body(UnsafeRawBufferPointer(frame))
                 delivered += 1
