@@ -85,9 +85,11 @@ let package = Package(
                           swiftSettings: strict),
 
         .testTarget(name: "TernWireTests", dependencies: ["TernWire"], exclude: ["Golden"], swiftSettings: strict),
-        // What the engine's tests share: stacks and links on a virtual clock.
+        // What the engine's tests, the stack fuzzer and the engine bench share: stacks and links
+        // on a virtual clock. Built as the engine is, since the bench runs it beside the engine
+        // (tern-enginebench 20 under callgrind: 144.8 M instructions with its checks, 140.1 M without).
         .target(name: "TernTestSupport", dependencies: ["TernStack", "TernWire"], path: "Tests/TernTestSupport",
-                swiftSettings: strict),
+                swiftSettings: engine),
         .testTarget(name: "TernStackTests", dependencies: ["TernStack", "TernWire", "TernLink", "TernTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "TernLinkTests", dependencies: ["TernLink", "TernWire"], swiftSettings: strict),
