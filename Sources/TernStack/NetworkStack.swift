@@ -95,6 +95,8 @@ final class StackCore {
 
     /// Shortest frame on the wire without the FCS; shorter frames are zero-padded.
     static let minimumFrame = 60
+    /// ANNOUNCE_INTERVAL of RFC 5227: the time between our two ARP announcements.
+    static let announceInterval = Duration.seconds(2)
     static let maximumDatagram = 65535
 
     /// Creates the engine with one transmitter per configured interface, in the same order.
@@ -169,6 +171,9 @@ final class StackCore {
         for interface in interfaces {
             sendARPProbe(on: interface)
             sendGratuitousARP(on: interface)
+            // A second announcement, as RFC 5227 §2.3 asks: the first is lost when the link
+            // is not forwarding yet (a bridge port whose carrier just came up).
+            interface.nextAnnouncement = now + StackCore.announceInterval
             startDuplicateAddressDetection(on: interface)
         }
     }
@@ -248,6 +253,10 @@ final class StackCore {
         self.now = now
         for interface in interfaces {
             if let due = interface.arp.nextDeadline, due <= now { runARPTimers(on: interface) }
+            if let due = interface.nextAnnouncement, due <= now {
+                interface.nextAnnouncement = nil
+                sendGratuitousARP(on: interface)
+            }
             if let due = ipv6Deadline(of: interface), due <= now { runIPv6Timers(on: interface) }
         }
         if !reassembler.isEmpty, let due = reassembler.nextDeadline, due <= now { runReassemblyTimers() }
@@ -271,6 +280,7 @@ final class StackCore {
         if !ipv6Reassembler.isEmpty { earliest = Instant.earliest(earliest, ipv6Reassembler.nextDeadline) }
         for interface in interfaces {
             earliest = Instant.earliest(earliest, interface.arp.nextDeadline)
+            earliest = Instant.earliest(earliest, interface.nextAnnouncement)
             earliest = Instant.earliest(earliest, ipv6Deadline(of: interface))
         }
         return Instant.earliest(tcp.nextDeadline, earliest)
