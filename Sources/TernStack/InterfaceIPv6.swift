@@ -27,8 +27,25 @@ struct IPv6LocalAddress {
     var solicitations = 0
     /// When the next DAD step is due while tentative.
     var deadline: Instant?
+    /// Taken by stateless autoconfiguration: it lives by its prefix's lifetimes. Addresses
+    /// given by the operator, and the link-local one, live for ever.
+    var autoconfigured = false
+    /// When the preferred lifetime ends (nil: never); the address is then deprecated.
+    var preferredUntil: Instant?
+    /// When the valid lifetime ends (nil: never); the address is then removed.
+    var validUntil: Instant?
+    /// The preferred lifetime is over (RFC 4862 §5.5.4): the address still takes packets
+    /// and serves the conversations that use it, but new ones start from another address
+    /// when there is one.
+    var deprecated = false
 
     var address: IPv6Address { subnet.address }
+
+    /// The earliest lifetime event due: deprecation, then removal.
+    var nextLifetimeEvent: Instant? {
+        guard autoconfigured else { return nil }
+        return Instant.earliest(deprecated ? nil : preferredUntil, validUntil)
+    }
 }
 
 /// An interface's IPv6 side: its addresses (the link-local one first) and neighbour cache.
@@ -110,25 +127,35 @@ struct InterfaceIPv6 {
     /// link-local address for link-local and link-scoped destinations, else an address
     /// whose prefix holds the destination, else the first global address, else link-local.
     /// Nil while the link-local address is not usable and nothing else fits.
+    /// Deprecated addresses come last (RFC 6724 rule 3).
     func sourceAddress(for destination: IPv6Address) -> IPv6Address? {
         let usable = addresses.lazy.filter { $0.state == .preferred }
         let linkScoped = destination.isLinkLocal
             || (destination.isMulticast && (destination.multicastScope ?? .global) <= .linkLocal)
         if !linkScoped {
-            if let match = usable.first(where: { !$0.address.isLinkLocal && $0.subnet.contains(destination) }) {
-                return match.address
+            for deprecated in [false, true] {
+                if let match = usable.first(where: { $0.deprecated == deprecated && !$0.address.isLinkLocal
+                                                     && $0.subnet.contains(destination) }) {
+                    return match.address
+                }
+                if let global = usable.first(where: { $0.deprecated == deprecated && !$0.address.isLinkLocal }) {
+                    return global.address
+                }
             }
-            if let global = usable.first(where: { !$0.address.isLinkLocal }) { return global.address }
         }
         return usable.first { $0.address.isLinkLocal }?.address
     }
 
-    /// The earliest DAD step or router advertisement due.
+    /// The earliest DAD step, router advertisement or solicitation, or end of a router's,
+    /// prefix's or autoconfigured address's lifetime due.
     var nextDADDeadline: Instant? {
         var earliest = Instant.earliest(nextAdvertisement, nextRouterSolicitation)
         for expiry in routers.values { earliest = Instant.earliest(earliest, expiry) }
         for expiry in advertisedPrefixes.values { earliest = Instant.earliest(earliest, expiry) }
-        for local in addresses where local.state == .tentative { earliest = Instant.earliest(earliest, local.deadline) }
+        for local in addresses {
+            if local.state == .tentative { earliest = Instant.earliest(earliest, local.deadline) }
+            if local.autoconfigured { earliest = Instant.earliest(earliest, local.nextLifetimeEvent) }
+        }
         return earliest
     }
 }

@@ -227,14 +227,19 @@ extension NetworkStack {
         return sendIPv6Datagram(length: total, to: nextHop, on: link, offload: frameOffload)
     }
 
-    /// The link and next hop for a packet to `destination` (out of `interface` when given):
-    /// the destination itself when on a link, else a default router learnt from
+    /// The link and next hop for a packet to `destination` (out of `interface` when given,
+    /// unless the destination is off that link and a route says otherwise): the destination
+    /// itself when on a link, else by a static route, else a default router learnt from
     /// advertisements. Nil when there is no way there.
     func ipv6Route(to destination: IPv6Address, from source: IPv6Address?, on interface: Interface?)
         -> (Interface, IPv6Address)? {
         if let interface {
             if destination.isMulticast || interface.ipv6.isOnLink(destination) { return (interface, destination) }
-            return interface.ipv6.defaultRouter.map { (interface, $0) }
+            // A reply to an off-link peer goes as any packet to it would: by a static
+            // route first (a router's way back need not be the way in), else by this
+            // link's default router, else as routed below.
+            if !configuration.ipv6Routes.isEmpty, let routed = staticIPv6Route(to: destination) { return routed }
+            if let router = interface.ipv6.defaultRouter { return (interface, router) }
         }
         if let link = ipv6Interface(to: destination, from: source),
            destination.isMulticast || link.ipv6.isOnLink(destination) {

@@ -178,6 +178,9 @@ extension NetworkStack {
         if !interface.ipv6.routers.isEmpty || !interface.ipv6.advertisedPrefixes.isEmpty {
             expireRouterInformation(on: interface)
         }
+        if interface.ipv6.addresses.contains(where: { $0.nextLifetimeEvent.map { $0 <= now } ?? false }) {
+            expireAutoconfiguredAddresses(on: interface)
+        }
         let actions = interface.ipv6.neighbors.expire(now: now)
         for solicitation in actions.solicitations {
             sendNeighborSolicitation(for: solicitation.target, unicastTo: solicitation.unicastTo, on: interface)

@@ -81,32 +81,91 @@ extension NetworkStack {
                     interface.ipv6.advertisedPrefixes[prefix] = now + .seconds(Int64(lifetime))
                 }
             }
+            // RFC 4862 §5.5.3 c: a preferred lifetime beyond the valid one is ignored.
             if configuration.ipv6.autoconfigure && information.autonomous && prefix.prefixLength == 64
-                && information.validLifetime > 0 && information.preferredLifetime <= information.validLifetime {
-                autoconfigure(prefix, on: interface)
+                && information.preferredLifetime <= information.validLifetime {
+                autoconfigure(prefix, information, on: interface)
             }
         }
     }
 
-    /// Takes the address of `prefix` with our interface identifier, after DAD.
-    private func autoconfigure(_ prefix: IPv6Subnet, on interface: Interface) {
+    /// The instant a lifetime in seconds from now ends; nil for the infinite 0xFFFFFFFF.
+    private func lifetimeEnd(_ seconds: UInt32) -> Instant? {
+        seconds == .max ? nil : now + .seconds(Int64(seconds))
+    }
+
+    /// Takes the address of `prefix` with our interface identifier, after DAD, for the
+    /// prefix's lifetimes (RFC 4862 §5.5.3 d); for an address already taken, updates them
+    /// (§5.5.3 e).
+    private func autoconfigure(_ prefix: IPv6Subnet, _ information: NDPPrefixInformation, on interface: Interface) {
         let address = IPv6Address(prefix: prefix.address,
                                   interfaceIdentifier: IPv6Address.interfaceIdentifier(fromMAC: interface.mac))
-        guard interface.ipv6.index(of: address) == nil, interface.ipv6.addresses.count < 16,
+        if let index = interface.ipv6.index(of: address) {
+            // One the operator configured keeps living for ever.
+            if interface.ipv6.addresses[index].autoconfigured { renewLifetimes(index, information, on: interface) }
+            return
+        }
+        guard information.validLifetime > 0, interface.ipv6.addresses.count < 16,
               let subnet = IPv6Subnet(address: address, prefixLength: 64) else { return }
         let transmits = configuration.ipv6.duplicateAddressDetectionTransmits
-        interface.ipv6.addresses.append(IPv6LocalAddress(subnet: subnet, state: transmits > 0 ? .tentative : .preferred,
-                                                         solicitations: transmits > 0 ? 1 : 0,
-                                                         deadline: transmits > 0 ? now + configuration.ipv6.retransmitTimer : nil))
+        var local = IPv6LocalAddress(subnet: subnet, state: transmits > 0 ? .tentative : .preferred,
+                                     solicitations: transmits > 0 ? 1 : 0,
+                                     deadline: transmits > 0 ? now + configuration.ipv6.retransmitTimer : nil)
+        local.autoconfigured = true
+        local.preferredUntil = lifetimeEnd(information.preferredLifetime)
+        local.validUntil = lifetimeEnd(information.validLifetime)
+        local.deprecated = information.preferredLifetime == 0
+        interface.ipv6.addresses.append(local)
         if transmits > 0 {
             sendNeighborSolicitation(for: address, unicastTo: nil, on: interface, detectingDuplicates: true)
         }
         report(.ipv6AddressAutoconfigured(subnet))
     }
 
+    /// A later advertisement of the prefix of an autoconfigured address (RFC 4862 §5.5.3 e):
+    /// the preferred lifetime is reset to the advertised one; the valid lifetime too when
+    /// the advertised one exceeds two hours or what is left, else what is left is kept if
+    /// it is two hours or less, or cut to two hours. So an unauthenticated advertisement
+    /// cannot take an address away at once.
+    private func renewLifetimes(_ index: Int, _ information: NDPPrefixInformation, on interface: Interface) {
+        let twoHours = Duration.seconds(7200)
+        var local = interface.ipv6.addresses[index]
+        local.preferredUntil = lifetimeEnd(information.preferredLifetime)
+        local.deprecated = information.preferredLifetime == 0
+        let advertised = lifetimeEnd(information.validLifetime)
+        let advertisedSpan: Duration? = information.validLifetime == .max ? nil : .seconds(Int64(information.validLifetime))
+        let remaining: Duration? = local.validUntil.map { $0 > now ? $0 - now : .zero }
+        if advertisedSpan.map({ $0 > twoHours }) ?? true {
+            local.validUntil = advertised
+        } else if let remaining, let span = advertisedSpan, span > remaining {
+            local.validUntil = advertised
+        } else if remaining.map({ $0 > twoHours }) ?? true {
+            local.validUntil = now + twoHours
+        }
+        interface.ipv6.addresses[index] = local
+    }
+
     /// Forgets routers and prefixes whose lifetime is over.
     func expireRouterInformation(on interface: Interface) {
         interface.ipv6.routers = interface.ipv6.routers.filter { now < $0.value }
         interface.ipv6.advertisedPrefixes = interface.ipv6.advertisedPrefixes.filter { now < $0.value }
+    }
+
+    /// Deprecates the autoconfigured addresses whose preferred lifetime is over and removes
+    /// those whose valid lifetime is (RFC 4862 §5.5.4).
+    func expireAutoconfiguredAddresses(on interface: Interface) {
+        var index = interface.ipv6.addresses.count - 1
+        while index > 0 {
+            let local = interface.ipv6.addresses[index]
+            if local.autoconfigured {
+                if let end = local.validUntil, end <= now {
+                    interface.ipv6.addresses.remove(at: index)
+                    report(.ipv6AddressExpired(local.subnet))
+                } else if !local.deprecated, let end = local.preferredUntil, end <= now {
+                    interface.ipv6.addresses[index].deprecated = true
+                }
+            }
+            index -= 1
+        }
     }
 }

@@ -35,6 +35,9 @@ public enum StackEvent: Sendable, Equatable {
     /// Stateless autoconfiguration took an address from a router's prefix (it is used once
     /// duplicate address detection has passed).
     case ipv6AddressAutoconfigured(IPv6Subnet)
+    /// The valid lifetime of an autoconfigured address ran out (no router renewed its
+    /// prefix): the address is gone.
+    case ipv6AddressExpired(IPv6Subnet)
     /// ARP got no answer for a next hop; datagrams waiting for it were dropped.
     case resolutionFailed(IPv4Address)
 }

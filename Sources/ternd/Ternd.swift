@@ -116,6 +116,8 @@ enum Ternd {
                 logger.warning("no neighbour discovery answer from \(address); packets waiting for it were dropped")
             case .ipv6AddressAutoconfigured(let address):
                 logger.notice("autoconfigured \(address) from a router advertisement")
+            case .ipv6AddressExpired(let address):
+                logger.notice("autoconfigured \(address) expired: no router renewed its prefix in time")
             }
         }
         let services = try ServiceSet(configuration: configuration, stack: stack, webRoot: webRoot, logger: logger)

@@ -78,6 +78,33 @@ struct IPv6RouterTests {
         #expect(router.stack.staticIPv6Route(to: IPv6Address("fd00:6::1")!) == nil)
     }
 
+    @Test("replies and errors to a peer beyond the links follow the static routes, not the arrival link")
+    func asymmetricReturn() throws {
+        // fd00:9::/64 lies behind B; its packets may still arrive over link a (the way in
+        // need not be the way back), and link a has no default router.
+        let router = try Router(routes: [(IPv6Subnet("fd00:9::/64")!, IPv6RouterTests.hostB, nil)])
+        let far = IPv6Address("fd00:9::7")!
+        let echo = F.icmp(.echo(.echoRequest, identifier: 3, sequence: 1), body: [1, 2, 3], from: far,
+                          to: IPv6Address("fd00:1::1")!)
+        router.deliver(F.packet(from: far, to: IPv6Address("fd00:1::1")!, nextHeader: .icmpv6, payload: echo,
+                                sourceMAC: IPv6RouterTests.macA, destinationMAC: MACAddress(0x02, 0, 1, 0, 0, 0xFE)),
+                       on: 0)
+        #expect(router.logs[0].takeIPv6().isEmpty)
+        let reply = router.logs[1].takeIPv6().first
+        #expect(reply?.icmp?.type == .echoReply && reply?.header.destination == far)
+        #expect(reply?.ethernet.destination == IPv6RouterTests.macB, "by the route's next hop")
+        #expect(reply?.header.source == IPv6Address("fd00:1::1"), "from the address pinged")
+
+        // So does the time exceeded traceroute -6 relies on.
+        let probe = F.icmp(.echo(.echoRequest, identifier: 3, sequence: 2), body: [], from: far, to: IPv6RouterTests.hostB)
+        router.deliver(F.packet(from: far, to: IPv6RouterTests.hostB, nextHeader: .icmpv6, payload: probe, hopLimit: 1,
+                                sourceMAC: IPv6RouterTests.macA, destinationMAC: MACAddress(0x02, 0, 1, 0, 0, 0xFE)),
+                       on: 0)
+        let error = router.logs[1].takeIPv6().first
+        #expect(error?.icmp?.type == .timeExceeded && error?.header.destination == far)
+        #expect(router.stack.counters[.ipNoRoute] == 0)
+    }
+
     @Test("hop limit 1: time exceeded from the router's address on the arrival link")
     func hopLimitExceeded() throws {
         let router = try Router()
