@@ -6,11 +6,11 @@
 # One ternd (release build, TAP with offloads, the benchmark's web root) answers on
 # 10.77.0.2 and fd77::2 at once; the kernel side of the TAP is the client, with curl, wrk
 # and ping. Each round measures both families back to back, alternating which goes first:
-#   - bulk download of the 100 MiB big.bin (curl, MB/s, size checked);
+#   - bulk download of the 100 MiB big.bin, three times (curl, MB/s, size checked);
 #   - small.txt with wrk -t1 -c1 and -c16, keep-alive, 5 s each (requests/s);
 #   - ping -c 200 -i 0.002: the median of the per-packet round trips (ms).
-# Then prints a table of the medians over the rounds, with IPv6 / IPv4 for each (for ping,
-# lower is better). Everything runs in a network namespace this script makes and removes;
+# Then prints a table of the medians over all runs, with IPv6 / IPv4 for each (for ping,
+# lower is better), and the load average before and after. Everything runs in a network namespace this script makes and removes;
 # BENCH_OUT (default /tmp/tern-bench) holds the web root and the raw figures
 # (results/ipv6.txt). BENCH_QUICK=1: one round of 2 s wrk runs, to check that it works.
 set -euo pipefail
@@ -83,13 +83,15 @@ url() { if [ "$1" = 4 ]; then echo "http://10.77.0.2/$2"; else echo "http://[fd7
 address() { if [ "$1" = 4 ]; then echo 10.77.0.2; else echo fd77::2; fi; }
 measure() {
     local family=$1 out bytes speed
-    out=$(in_ns curl -s -o /dev/null --max-time 120 -w '%{size_download} %{speed_download}' "$(url "$family" big.bin)")
-    read -r bytes speed <<<"$out"
-    if [ "$bytes" = 104857600 ]; then
-        echo "$family bulk_MBps $(python3 -c "print(round($speed / 1e6, 1))")" >>"$raw"
-    else
-        echo "bench-ipv6.sh: IPv$family bulk download got $bytes bytes" >&2
-    fi
+    for _ in 1 2 3; do
+        out=$(in_ns curl -s -o /dev/null --max-time 120 -w '%{size_download} %{speed_download}' "$(url "$family" big.bin)")
+        read -r bytes speed <<<"$out"
+        if [ "$bytes" = 104857600 ]; then
+            echo "$family bulk_MBps $(python3 -c "print(round($speed / 1e6, 1))")" >>"$raw"
+        else
+            echo "bench-ipv6.sh: IPv$family bulk download got $bytes bytes" >&2
+        fi
+    done
     for connections in 1 16; do
         out=$(in_ns timeout $((duration + 15)) wrk -t1 -c"$connections" -d"${duration}s" --timeout 2s \
             "$(url "$family" small.txt)" | awk '/^Requests\/sec:/ { print $2 }')
@@ -104,6 +106,7 @@ print(statistics.median(times) if len(times) >= 190 else "")')
     return 0
 }
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for round in $(seq "$rounds"); do
     if [ $((round % 2)) = 1 ]; then order="4 6"; else order="6 4"; fi
     for family in $order; do
@@ -112,6 +115,7 @@ for round in $(seq "$rounds"); do
     done
 done
 
+echo "bench-ipv6.sh: load average $load_before before, $(cut -d' ' -f1-3 /proc/loadavg) after"
 python3 - "$raw" "$rounds" <<'EOF'
 import statistics, sys
 from collections import defaultdict
@@ -123,7 +127,7 @@ rows = [("bulk_MBps", "bulk download of 100 MiB, MB/s", True),
         ("wrk_c1_rps", "small.txt req/s, wrk -c1 keep-alive", True),
         ("wrk_c16_rps", "small.txt req/s, wrk -c16 keep-alive", True),
         ("ping_median_ms", "ping RTT, median of per-packet times, ms", False)]
-print(f"\nMedians of {sys.argv[2]} round(s), both families in the same run:\n")
+print(f"\nMedians over {sys.argv[2]} round(s), both families in the same run:\n")
 print("| metric | IPv4 | IPv6 | IPv6 / IPv4 |")
 print("|---|---|---|---|")
 for key, label, _ in rows:
