@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Uploads under loss, ternd against the Linux kernel as the receiver (needs root):
+# TCP under loss, ternd against the Linux kernel in the same run (needs root):
 #
-#   sudo Tools/bench-tcp-loss.sh [MIB]      # MiB per upload, default 50
+#   sudo Tools/bench-tcp-loss.sh [MIB]      # MiB per transfer, default 100
 #
-# The same Python client, the kernel's TCP as the sender, writes MIB MiB to a discard
-# server, half-closes and waits for the server's FIN (every byte has arrived). The servers:
-#   - ternd's discard service on a TAP with --no-offload (1500-byte frames), its fault
-#     injector dropping a share of the frames each way (--fault-drop, fixed seed);
-#   - socat, the kernel's TCP as the receiver, at the far end of a veth pair with offloads
-#     off, iptables (`-m statistic`) dropping the same share of the TCP packets each side
-#     receives.
-# Loss-free, then 1 %, 5 % and 10 %: the median of 3 uploads in seconds each, and ternd's
-# time over the kernel's. An upload that has not ended after 120 s counts as a stall
-# (printed as such; the median then says "stall" when two of three stalled).
+# The same Python client, on the kernel's TCP, against two servers:
+#   - ternd on a TAP with --no-offload (1500-byte frames), its fault injector dropping a
+#     share of the frames each way (--fault-drop, fixed seed): its discard service for
+#     uploads, its chargen service for downloads;
+#   - the kernel's TCP at the far end of a veth pair with offloads off, iptables
+#     (`-m statistic`) dropping the same share of the TCP packets each side receives: socat
+#     as the discard server, a Python server sending the same RFC 864 pattern as chargen.
+# An upload writes MIB MiB, half-closes and waits for the server's FIN (every byte has
+# arrived); a download reads MIB MiB and checks every byte against the pattern. Loss-free,
+# then 1 %, 5 % and 10 %: the median of 3 transfers in seconds each way, and ternd's time
+# over the kernel's. A transfer that has not ended after 120 s counts as a stall (printed
+# as such; the median then says "stall" when two of three stalled); a download with a
+# wrong byte stops the benchmark.
 # Everything runs in a network namespace this script makes (and a second one inside it for
 # the veth peer); both are removed on exit. Uses the release ternd (builds it if missing).
 set -euo pipefail
 
-mib=${1:-50}
+mib=${1:-100}
 root=$(cd "$(dirname "$0")/.." && pwd)
 ternd=${TERND:-$root/.build/release/ternd}
 if [ "$(id -u)" -ne 0 ]; then
@@ -48,51 +51,93 @@ ip netns add "$ns"
 ip -n "$ns" link set lo up
 ip netns exec "$ns" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 
-# upload HOST: the median of 3 uploads of $mib MiB to HOST's discard port, in seconds.
-upload() {
-    ip netns exec "$ns" python3 - "$1" "$mib" <<'PYTHON'
+# transfer HOST upload|download: the median of 3 transfers of $mib MiB, in seconds.
+transfer() {
+    ip netns exec "$ns" python3 - "$1" "$2" "$mib" <<'PYTHON'
 import socket, statistics, sys, time
-host, mib = sys.argv[1], int(sys.argv[2])
+host, mode, mib = sys.argv[1], sys.argv[2], int(sys.argv[3])
 limit = 120.0
+total = mib << 20
+cycle = b"".join(bytes(32 + (line + column) % 95 for column in range(72)) + b"\r\n" for line in range(95))
+pattern = cycle * ((2 << 20) // len(cycle) + 2)
 times = []
 for _ in range(3):
     start = time.monotonic()
+    s = None
     try:
-        s = socket.create_connection((host, 9), timeout=limit)
-        chunk = bytes(1 << 20)
-        for _ in range(mib):
-            s.sendall(chunk)
-            if time.monotonic() - start > limit:
-                raise TimeoutError
-        s.shutdown(socket.SHUT_WR)
-        s.settimeout(max(1.0, limit - (time.monotonic() - start)))
-        if s.recv(1):
-            raise SystemExit("discard sent data")
+        s = socket.create_connection((host, 9 if mode == "upload" else 19), timeout=limit)
+        if mode == "upload":
+            chunk = bytes(1 << 20)
+            for _ in range(mib):
+                s.sendall(chunk)
+                if time.monotonic() - start > limit:
+                    raise TimeoutError
+            s.shutdown(socket.SHUT_WR)
+            s.settimeout(max(1.0, limit - (time.monotonic() - start)))
+            if s.recv(1):
+                raise SystemExit("discard sent data")
+        else:
+            got = 0
+            while got < total:
+                data = s.recv(min(1 << 20, total - got))
+                if not data:
+                    raise SystemExit(f"chargen closed after {got} bytes")
+                at = got % len(cycle)
+                if data != pattern[at:at + len(data)]:
+                    raise SystemExit(f"chargen: a wrong byte within {got}..{got + len(data)}")
+                got += len(data)
+                if time.monotonic() - start > limit:
+                    raise TimeoutError
         times.append(time.monotonic() - start)
     except (TimeoutError, socket.timeout):
         times.append(float("inf"))
-    s.close()
+    if s is not None:
+        s.close()
 median = statistics.median(times)
 print("stall" if median == float("inf") else f"{median:.2f}")
 PYTHON
 }
 
-# ternd_upload P: ternd on a TAP without offloads, dropping P of the frames each way.
-ternd_upload() {
+# The kernel side's chargen: RFC 864's pattern to every client until it closes.
+chargen_server=$(cat <<'PYTHON'
+import socket, threading
+cycle = b"".join(bytes(32 + (line + column) % 95 for column in range(72)) + b"\r\n" for line in range(95))
+block = cycle * ((1 << 20) // len(cycle) + 1)
+step = len(block) - len(block) % len(cycle)
+def serve(c):
+    try:
+        while True:
+            c.sendall(block[:step])
+    except OSError:
+        pass
+    c.close()
+listener = socket.socket()
+listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+listener.bind(("0.0.0.0", 19))
+listener.listen(8)
+while True:
+    connection, _ = listener.accept()
+    threading.Thread(target=serve, args=(connection,), daemon=True).start()
+PYTHON
+)
+
+# ternd_run P: ternd on a TAP without offloads, dropping P of the frames each way;
+# prints "upload download".
+ternd_run() {
     ip netns exec "$ns" "$ternd" --tap tbl0 --address 10.90.0.2/24 --host-address 10.90.0.1/24 --no-offload \
-        --http-port 0 --time-port 0 --chat-port 0 --echo-port 0 --chargen-port 0 --discard-port 9 \
+        --http-port 0 --time-port 0 --chat-port 0 --echo-port 0 --chargen-port 19 --discard-port 9 \
         --fault-drop "$1" --fault-seed 1 >"$log" 2>&1 &
     local pid=$!
     pids+=("$pid")
     for _ in $(seq 100); do grep -q "^ternd ready" "$log" 2>/dev/null && break; sleep 0.1; done
-    upload 10.90.0.2
+    echo "$(transfer 10.90.0.2 upload) $(transfer 10.90.0.2 download)"
     kill -TERM "$pid"
     wait "$pid" || true
 }
 
-# kernel_upload P: socat as the discard server behind a veth pair with offloads off,
+# kernel_run P: socat (discard) and the Python chargen behind a veth pair, offloads off,
 # iptables dropping P of the TCP packets each side receives.
-kernel_upload() {
+kernel_run() {
     ip netns add "$peer"
     ip netns exec "$peer" sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     ip -n "$ns" link add vbl0 type veth peer name eth0 netns "$peer"
@@ -111,21 +156,25 @@ kernel_upload() {
     fi
     ip netns exec "$peer" socat -u -b 1048576 TCP-LISTEN:9,fork,reuseaddr OPEN:/dev/null 2>/dev/null &
     local server=$!
-    pids+=("$server")
+    ip netns exec "$peer" python3 -c "$chargen_server" &
+    local chargen=$!
+    pids+=("$server" "$chargen")
     sleep 0.5
-    upload 10.91.0.2
-    kill -TERM "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
+    echo "$(transfer 10.91.0.2 upload) $(transfer 10.91.0.2 download)"
+    kill -TERM "$server" "$chargen" 2>/dev/null || true
+    wait "$server" "$chargen" 2>/dev/null || true
     ip -n "$ns" link del vbl0
     if [ "$1" != 0 ]; then ip netns exec "$ns" iptables -F INPUT; fi
     ip netns del "$peer"
 }
 
-echo "bench-tcp-loss: $mib MiB uploaded by the kernel's TCP, median of 3, seconds"
-printf '%-10s %10s %10s %12s\n' "loss" "ternd" "kernel" "ternd/kernel"
+ratio() { awk -v t="$1" -v k="$2" 'BEGIN { if (t == "stall" || k == "stall" || k == 0) print "-"; else printf "%.2f", t / k }'; }
+echo "bench-tcp-loss: $mib MiB each way, the kernel's TCP as the client, median of 3, seconds"
+printf '%-8s %8s %8s %8s   %8s %8s %8s\n' "" "upload" "" "" "download" "" ""
+printf '%-8s %8s %8s %8s   %8s %8s %8s\n' "loss" "ternd" "kernel" "ratio" "ternd" "kernel" "ratio"
 for drop in 0 0.01 0.05 0.10; do
-    t=$(ternd_upload "$drop")
-    k=$(kernel_upload "$drop")
-    ratio=$(awk -v t="$t" -v k="$k" 'BEGIN { if (t == "stall" || k == "stall" || k == 0) print "-"; else printf "%.2f", t / k }')
-    printf '%-10s %10s %10s %12s\n' "$(awk "BEGIN { printf \"%g %%\", $drop * 100 }")" "$t" "$k" "$ratio"
+    read -r tu td < <(ternd_run "$drop")
+    read -r ku kd < <(kernel_run "$drop")
+    printf '%-8s %8s %8s %8s   %8s %8s %8s\n' "$(awk "BEGIN { printf \"%g %%\", $drop * 100 }")" \
+        "$tu" "$ku" "$(ratio "$tu" "$ku")" "$td" "$kd" "$(ratio "$td" "$kd")"
 done

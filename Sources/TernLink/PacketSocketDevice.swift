@@ -47,10 +47,16 @@ public final class PacketSocketDevice: LinkDevice {
     /// room for a burst of several milliseconds while the daemon waits for a core.
     public static let receiveRingBytes = 4 << 20
 
+    /// The most frames a batch sent by `sendPending()` itself, not by the transmit thread,
+    /// may have.
+    static let smallBatch = 4
+
     private var descriptor: Int32
     private let ring: PacketReceiveRing
     /// Frames waiting for `sendPending()`; nil when each frame is sent at once.
-    private let queue: PacketTransmitQueue?
+    private var queue: PacketTransmitQueue?
+    /// The thread that sends the batches, when there is one.
+    private let sender: PacketTransmitThread?
 
     /// Opens a packet socket bound to `interface`.
     ///
@@ -59,7 +65,11 @@ public final class PacketSocketDevice: LinkDevice {
     ///   - mtu: the link MTU Tern uses; nil takes the interface's own.
     ///   - batchesTransmissions: queue frames in `transmit` until `sendPending()` (or
     ///     until the queue is full) instead of sending each at once.
-    public init(interface: String, mtu: Int? = nil, batchesTransmissions: Bool = false) throws(SystemError) {
+    ///   - transmitThread: with `batchesTransmissions`, send the batches from a thread of
+    ///     the device's own, so that `sendPending()` returns at once (see
+    ///     `PacketTransmitThread`).
+    public init(interface: String, mtu: Int? = nil, batchesTransmissions: Bool = false,
+                transmitThread: Bool = false) throws(SystemError) {
         try validateInterfaceName(interface, for: "interface \(interface)")
         var index: Int32 = 0
         var step: UnsafePointer<CChar>? = nil
@@ -93,6 +103,10 @@ public final class PacketSocketDevice: LinkDevice {
             _ = Glibc.close(result)
             throw error
         }
+        sender = batchesTransmissions && transmitThread
+            ? PacketTransmitThread(descriptor: result, interfaceIndex: index, maximumFrameSize: frameLimit,
+                                   interface: interface)
+            : nil
         descriptor = result
         name = interface
         interfaceIndex = index
@@ -108,13 +122,14 @@ public final class PacketSocketDevice: LinkDevice {
     /// Copies the frames waiting in the ring into `batch`.
     public func receive(into batch: inout FrameBatch) throws(SystemError) -> Int {
         batch.removeAll()
-        return try receive(upTo: batch.capacity) { [bufferSize = batch.bufferSize] frame in
+        _ = try receive(upTo: batch.capacity) { [bufferSize = batch.bufferSize] frame in
             guard frame.count <= bufferSize else {
                 oversizedFrames += 1
                 return
             }
             batch.append(copying: frame)
         }
+        return batch.count
     }
 
     /// Hands the frames over where they lie in the ring, without copying them.
@@ -136,6 +151,12 @@ public final class PacketSocketDevice: LinkDevice {
             examined += 1
             switch slot {
             case .frame(let frame, let checksum):
+                // A slot has room for more than the link's largest frame; a longer frame
+                // is dropped, as a receive buffer of that size would have.
+                guard frame.count <= maximumFrameSize else {
+                    oversizedFrames += 1
+                    continue
+                }
                 if let checksum { completeChecksum(frame, start: checksum.start, offset: checksum.offset) }
                 body(UnsafeRawBufferPointer(frame))
                 delivered += 1
@@ -198,10 +219,26 @@ public final class PacketSocketDevice: LinkDevice {
             throw closedError()
         }
         let waiting = queue.count
-        let (refused, error) = queue.send(descriptor: descriptor, interfaceIndex: interfaceIndex)
+        var refused = 0, error: Int32 = 0
+        // A batch of a few frames (an exchange of requests and replies) leaves at once,
+        // without waking the thread, when that keeps the order: the thread has nothing.
+        if let sender, waiting > PacketSocketDevice.smallBatch || !sender.isIdle {
+            do {
+                // The thread reports on batches it sent earlier.
+                let handOver = try sender.submit(queue)
+                self.queue = handOver.empty
+                (refused, error) = (handOver.refused, handOver.error)
+            } catch {
+                // No thread could start: this batch leaves from here, and the failure is told.
+                _ = queue.send(descriptor: descriptor, interfaceIndex: interfaceIndex)
+                throw error
+            }
+        } else {
+            (refused, error) = queue.send(descriptor: descriptor, interfaceIndex: interfaceIndex)
+        }
         guard refused > 0 else { return }
         refusedFrames += refused
-        throw SystemError(code: error, operation: "interface \(name): \(refused) of \(waiting) frames were not sent",
+        throw SystemError(code: error, operation: "interface \(name): \(refused) queued frames were not sent",
                           subject: .interface(name))
     }
 
@@ -221,6 +258,7 @@ public final class PacketSocketDevice: LinkDevice {
     public func close() {
         queue?.removeAll()
         guard descriptor >= 0 else { return }
+        sender?.stop()
         _ = Glibc.close(descriptor)
         descriptor = -1
     }

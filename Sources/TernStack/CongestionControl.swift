@@ -109,8 +109,11 @@ struct CongestionControl {
             if !usesSACK { window += mss }
             return .none
         }
+        // With SACK, RACK decides what is lost from the blocks; duplicates still drive limited
+        // transmit, and count only from a peer that SACKs nothing.
+        if usesSACK && sackedBytes > 0 { return .none }
         let threshold = CongestionControl.duplicateThreshold(flight: flight, mss: mss)
-        guard duplicateACKs >= threshold || (usesSACK && sackedBytes > (threshold - 1) * mss) else { return .none }
+        guard duplicateACKs >= threshold else { return .none }
         return enterRecovery(ack: ack, flight: flight, highestSent: highestSent)
     }
 
@@ -121,12 +124,10 @@ struct CongestionControl {
         return segments < 4 ? max(1, segments - 1) : 3
     }
 
-    /// RFC 6675's IsLost on any ACK with SACK information: more than two segments' worth
-    /// SACKed above the cumulative ACK means the first hole is lost, even when the ACK
-    /// also carried data (so it was no duplicate) or moved the cumulative ACK.
-    mutating func onSACK(ack: SequenceNumber, flight: Int, highestSent: SequenceNumber, sackedBytes: Int) -> Action {
-        let threshold = CongestionControl.duplicateThreshold(flight: flight, mss: mss)
-        guard usesSACK, !inRecovery, sackedBytes > (threshold - 1) * mss else { return .none }
+    /// A loss detector (RACK, with SACK) marked data lost: recovery begins, unless one is
+    /// under way.
+    mutating func onLossDetected(ack: SequenceNumber, flight: Int, highestSent: SequenceNumber) -> Action {
+        guard !inRecovery else { return .none }
         return enterRecovery(ack: ack, flight: flight, highestSent: highestSent)
     }
 

@@ -376,10 +376,12 @@ extension TCPConnection {
             }
         }
         let segmentWindow = Int(segment.header.window) << Int(sendScale)
+        // RACK learns what was delivered, the cumulative part first: it notices reordering
+        // against what earlier ACKs reported.
+        if sackEnabled && advancesLeftEdge { rack.acknowledge(below: ack, at: layer.now) }
         if sackEnabled && !segment.options.sackBlocks.isEmpty {
             let sackedBefore = scoreboard.totalBytes
             recordSACK(segment.options.sackBlocks, ack: ack)
-            if congestion.inRecovery { detectLostRetransmissions() }
             if scoreboard.totalBytes > sackedBefore && ack <= sendUnacknowledged {
                 // The peer reports progress: probes count from here, and the next one waits
                 // for silence after this ACK.
@@ -387,7 +389,7 @@ extension TCPConnection {
                 if timerMode == .tailLossProbe { armRetransmitTimer(restart: true) }
             }
         }
-        defer { checkSACKLoss(ack: ack) }
+        defer { detectLossByRACK() }
 
         if ack <= sendUnacknowledged {
             // RFC 5681's duplicate ACK: nothing new, no data, window unchanged, data outstanding.
@@ -409,14 +411,14 @@ extension TCPConnection {
             sendUnacknowledged = ack
             if sendNext < ack { sendNext = ack }
             scoreboard.removeBelow(ack)
-            if highRetransmitted < ack { highRetransmitted = ack }
             retransmissionCount = 0
             softError = nil
+            let recovering = congestion.inRecovery
             let action = congestion.onNewACK(ack: ack, acked: dataAcked, flightAfter: sendMax - sendUnacknowledged)
             if case .retransmitFirst = action { retransmitFirstSegment() }
             if !congestion.inRecovery {
-                recoveryRetransmissions.removeAll()
-                lostRetransmissions.removeAll()
+                if recovering { rack.recoveryEnded() }
+                lostRanges.removeAll()
             }
             probesSent = 0
             if sendUnacknowledged == sendMax {
@@ -469,58 +471,81 @@ extension TCPConnection {
         return true
     }
 
-    /// Adds the peer's SACK blocks to the scoreboard, ignoring any that lie outside what is
-    /// outstanding (D-SACK reports, stale or forged blocks).
+    /// Adds the peer's SACK blocks to the scoreboard and tells RACK what they delivered,
+    /// ignoring any that lie outside what is outstanding (stale or forged blocks). A first
+    /// block below the ACK or inside the second is a D-SACK (RFC 2883): something arrived
+    /// twice, a sign of reordering RACK's window adapts to.
     private func recordSACK(_ blocks: TCPSACKBlocks, ack: SequenceNumber) {
         let floor = SequenceNumber.max(ack, sendUnacknowledged)
-        for block in blocks where block.left < block.right && block.right <= sendMax && block.right > floor {
-            _ = scoreboard.insert(start: SequenceNumber.max(block.left, floor), end: block.right)
-        }
-    }
-
-    /// Enters SACK recovery from any ACK whose scoreboard shows the first hole lost.
-    private func checkSACKLoss(ack: SequenceNumber) {
-        guard congestion.usesSACK, !congestion.inRecovery, !scoreboard.isEmpty, state.isSynchronized else { return }
-        let action = congestion.onSACK(ack: sendUnacknowledged, flight: sendMax - sendUnacknowledged,
-                                       highestSent: sendMax, sackedBytes: scoreboard.totalBytes)
-        if case .enterRecovery = action { beginRecovery() }
-    }
-
-    /// Fast retransmit: the first unacknowledged segment goes again at once, whatever the
-    /// window (RFC 5681 §3.2 step 2, RFC 6675 §5 step 4.3); the rest follows the recovery rules.
-    private func beginRecovery() {
-        layer.count(.tcpFastRetransmits)
-        highRetransmitted = sendUnacknowledged
-        recoveryRetransmissions.removeAll()
-        lostRetransmissions.removeAll()
-        let before = sendMax
-        retransmitFirstSegment()
-        let length = min(sendMax - sendUnacknowledged, payloadLimit)
-        highRetransmitted = sendUnacknowledged + length
-        if congestion.usesSACK {
-            recoveryRetransmissions.append(RetransmissionRecord(start: sendUnacknowledged, end: highRetransmitted,
-                                                                sentBefore: before))
-        }
-        layer.needsOutput(self)
-    }
-
-    /// A retransmission is lost too when data sent after it has been SACKed well beyond it
-    /// (three segments, the duplicate threshold) while it is still missing.
-    private func detectLostRetransmissions() {
-        guard let highest = scoreboard.highestEnd else { return }
-        var kept: [RetransmissionRecord] = []
-        for record in recoveryRetransmissions {
-            let start = SequenceNumber.max(record.start, sendUnacknowledged)
-            if start >= record.end || scoreboard.coveredBytes(from: start, to: record.end) == record.end - start {
+        var index = 0
+        for block in blocks {
+            defer { index += 1 }
+            if index == 0 && block.left < block.right && isDSACK(block, ack: ack, blocks: blocks) {
+                rack.noteDSACK(acknowledged: sendUnacknowledged, highestSent: sendMax)
                 continue
             }
-            if highest - record.sentBefore >= 3 * sendMSS {
-                lostRetransmissions.append((start, record.end))
-            } else {
-                kept.append(record)
+            guard block.left < block.right && block.right <= sendMax && block.right > floor else { continue }
+            let start = SequenceNumber.max(block.left, floor)
+            _ = scoreboard.insert(start: start, end: block.right)
+            rack.sack(start: start, end: block.right, at: layer.now)
+        }
+    }
+
+    private func isDSACK(_ block: TCPSACKBlock, ack: SequenceNumber, blocks: TCPSACKBlocks) -> Bool {
+        if block.right <= ack { return true }
+        var second: TCPSACKBlock?
+        var index = 0
+        for other in blocks {
+            if index == 1 { second = other }
+            index += 1
+        }
+        guard let second else { return false }
+        return block.left >= second.left && block.right <= second.right
+    }
+
+    /// RACK's loss detection (RFC 8985 §6.2 step 5) after an ACK or when the reorder timer
+    /// fires: what it marks lost is resent, starting recovery if none is under way, and a
+    /// segment whose window has not yet passed arms the reorder timer.
+    func detectLossByRACK() {
+        guard congestion.usesSACK, state.isSynchronized, sendMax > sendUnacknowledged else {
+            if timerMode == .reorder { timerMode = .retransmission }
+            return
+        }
+        let flight = sendMax - sendUnacknowledged
+        let threshold = CongestionControl.duplicateThreshold(flight: flight, mss: sendMSS)
+        let window = rack.reorderWindow(inRecovery: congestion.inRecovery,
+                                        pastDuplicateThreshold: scoreboard.totalBytes > (threshold - 1) * sendMSS,
+                                        smoothedRTT: rtt.smoothed)
+        var found = false
+        let wait = rack.detectLoss(at: layer.now, reorderWindow: window) { start, end in
+            found = true
+            markLost(start, end)
+        }
+        if found {
+            layer.needsOutput(self)
+            if !congestion.inRecovery {
+                let action = congestion.onLossDetected(ack: sendUnacknowledged, flight: flight, highestSent: sendMax)
+                if case .enterRecovery = action { beginRecovery() }
             }
         }
-        recoveryRetransmissions = kept
+        if wait > 0 && timerMode != .persist {
+            // The reorder timer takes the retransmit timer's place; when it has run, the
+            // probe or retransmission timeout is armed again.
+            timerMode = .reorder
+            retransmitDeadline = layer.now.adding(nanoseconds: wait)
+            layer.scheduleTimer(self)
+        } else if wait == 0 && timerMode == .reorder {
+            armRetransmitTimer(restart: true)
+        }
+    }
+
+    /// Fast retransmit: the first segment marked lost (with SACK) or the first unacknowledged
+    /// one (NewReno) goes again at once, whatever the window (RFC 5681 §3.2 step 2); the rest
+    /// follows the recovery rules.
+    private func beginRecovery() {
+        layer.count(.tcpFastRetransmits)
+        if !congestion.usesSACK || !resendLost() { retransmitFirstSegment() }
+        layer.needsOutput(self)
     }
 
     /// Enough send space freed to be worth waking the application (a quarter of the buffer).
@@ -531,7 +556,9 @@ extension TCPConnection {
     /// An RTT sample from the one timed segment, once it is acknowledged.
     private func takeRTTSample(_ segment: IncomingSegment) {
         if let timed = timedSegment, segment.acknowledgment > timed.sequence {
-            rtt.sample(layer.now.nanoseconds &- timed.sent.nanoseconds)
+            let sample = layer.now.nanoseconds &- timed.sent.nanoseconds
+            rtt.sample(sample)
+            rack.noteRTT(sample)
             timedSegment = nil
         }
     }

@@ -48,26 +48,14 @@ extension TCPConnection {
         return max(0, sendBuffer.count - min(outstanding, sendBuffer.count))
     }
 
-    /// RFC 6675 loss recovery: while the estimate of bytes in the network (`pipe`) is
-    /// below the congestion window, resend the next hole the scoreboard shows, else new data.
+    /// SACK loss recovery: while the estimate of bytes in the network (`pipe`) is below the
+    /// congestion window, resend what RACK marked lost, else send new data.
     private func sendDuringSACKRecovery() -> Bool {
         var sent = false
         while true {
             let pipe = recoveryPipe()
             guard pipe < congestion.window else { break }
-            if let lost = nextLostRetransmission() {
-                let length = min(lost.end - lost.start, payloadLimit)
-                retransmitInRecovery(at: lost.start, length: length)
-                if lost.start + length < lost.end { lostRetransmissions.insert((lost.start + length, lost.end), at: 0) }
-                sent = true
-                continue
-            }
-            let from = SequenceNumber.max(highRetransmitted, sendUnacknowledged)
-            if let hole = scoreboard.nextGap(from: from) {
-                let length = min(hole.end - hole.start, payloadLimit, sendBuffer.count - (hole.start - sendUnacknowledged))
-                guard length > 0 else { break }
-                retransmitInRecovery(at: hole.start, length: length)
-                highRetransmitted = hole.start + length
+            if resendLost() {
                 sent = true
                 continue
             }
@@ -77,42 +65,53 @@ extension TCPConnection {
         return sent
     }
 
-    /// Resends a hole during recovery and remembers it, to notice if it is lost again.
-    private func retransmitInRecovery(at start: SequenceNumber, length: Int) {
-        sendDataSegment(at: start, length: length, fin: false)
-        if recoveryRetransmissions.count >= 256 { recoveryRetransmissions.removeFirst() }
-        recoveryRetransmissions.append(RetransmissionRecord(start: start, end: start + length, sentBefore: sendMax))
+    /// Resends one segment's worth of the first range marked lost that is still missing;
+    /// returns whether it did.
+    @discardableResult
+    func resendLost() -> Bool {
+        guard let lost = nextLostRange() else { return false }
+        let length = min(lost.end - lost.start, payloadLimit, sendBuffer.count - (lost.start - sendUnacknowledged))
+        guard length > 0 else { return false }
+        sendDataSegment(at: lost.start, length: length, fin: false)
+        if lost.start + length < lost.end { lostRanges.insert((lost.start + length, lost.end), at: 0) }
+        return true
     }
 
-    /// The first range known lost again that is still missing (trimmed to what is).
-    private func nextLostRetransmission() -> (start: SequenceNumber, end: SequenceNumber)? {
-        while !lostRetransmissions.isEmpty {
-            var range = lostRetransmissions.removeFirst()
+    /// The first range marked lost that is still missing (trimmed to the part that is).
+    private func nextLostRange() -> (start: SequenceNumber, end: SequenceNumber)? {
+        while !lostRanges.isEmpty {
+            var range = lostRanges.removeFirst()
             if range.start < sendUnacknowledged { range.start = sendUnacknowledged }
             guard range.start < range.end else { continue }
             if let gap = scoreboard.nextGap(from: range.start), gap.start < range.end {
-                return (gap.start, SequenceNumber.min(gap.end, range.end))
+                let end = SequenceNumber.min(gap.end, range.end)
+                if end < range.end { lostRanges.insert((end, range.end), at: 0) }
+                return (gap.start, end)
             }
             if scoreboard.highestEnd.map({ $0 <= range.start }) ?? true { return range }
         }
         return nil
     }
 
-    /// RFC 6675's estimate of the bytes in the network: everything outstanding, less what
-    /// the peer SACKed, less the holes below the highest SACK (taken as lost), plus what of
-    /// those holes was retransmitted.
+    /// The estimate of the bytes in the network (RFC 8985 §5 with RFC 6675's pipe): what is
+    /// outstanding, less what the peer SACKed, less what is marked lost and not yet resent.
     func recoveryPipe() -> Int {
         let outstanding = sendMax - sendUnacknowledged
-        guard let highest = scoreboard.highestEnd else { return outstanding }
-        let sacked = scoreboard.totalBytes
-        let lost = (highest - sendUnacknowledged) - sacked
-        let retransmittedEnd = SequenceNumber.min(highRetransmitted, highest)
-        var retransmitted = 0
-        if retransmittedEnd > sendUnacknowledged {
-            retransmitted = (retransmittedEnd - sendUnacknowledged)
-                - scoreboard.coveredBytes(from: sendUnacknowledged, to: retransmittedEnd)
+        var lost = 0
+        for range in lostRanges where range.end > sendUnacknowledged {
+            let start = SequenceNumber.max(range.start, sendUnacknowledged)
+            lost += (range.end - start) - scoreboard.coveredBytes(from: start, to: range.end)
         }
-        return max(0, outstanding - sacked - lost + retransmitted)
+        return max(0, outstanding - scoreboard.totalBytes - lost)
+    }
+
+    /// Marks a range lost; adjacent ranges merge, so the queue stays short.
+    func markLost(_ start: SequenceNumber, _ end: SequenceNumber) {
+        if let last = lostRanges.last, last.end == start {
+            lostRanges[lostRanges.count - 1].end = end
+        } else {
+            lostRanges.append((start, end))
+        }
     }
 
     /// Payload that fits in one segment beside the options it will carry: SACK blocks
@@ -196,6 +195,7 @@ extension TCPConnection {
             timedSegment = (sequence, layer.now)
         }
         acknowledgmentSent(edge: edge)
+        if sackEnabled && length > 0 { rack.recordSend(start: sequence, end: sequence + length, at: layer.now) }
         congestion.onRecoverySend(length + (fin ? 1 : 0))
         // The flight includes this segment before any timer is armed for it.
         let end = sequence + length + (fin ? 1 : 0)

@@ -25,6 +25,7 @@ extension TCPConnection {
             case .persist: persistTimeout()
             case .tailLossProbe: tailLossProbe()
             case .retransmission: retransmissionTimeout()
+            case .reorder: reorderTimeout()
             }
         }
         guard state != .closed && state != .timeWait else { return }
@@ -35,6 +36,7 @@ extension TCPConnection {
         if let due = bufferReleaseDeadline, due <= now {
             bufferReleaseDeadline = nil
             sendBuffer.releaseIfEmpty()
+            if rack.isEmpty { rack.release() }
             if outOfOrder.isEmpty { receiveBuffer.releaseIfEmpty() }
         }
     }
@@ -115,6 +117,14 @@ extension TCPConnection {
         armRetransmitTimer(restart: true)
     }
 
+    /// RACK's reorder timer (RFC 8985 §6.3): a segment's reordering window has passed with
+    /// no news of it; loss detection runs again, then the probe or timeout takes over.
+    private func reorderTimeout() {
+        timerMode = .retransmission
+        detectLossByRACK()
+        if retransmitDeadline == nil && sendMax > sendUnacknowledged { armRetransmitTimer(restart: true) }
+    }
+
     func armDelayedACK() {
         guard delayedACKDeadline == nil else { return }
         delayedACKDeadline = layer.now.adding(nanoseconds: layer.delayedACKNanoseconds)
@@ -176,9 +186,8 @@ extension TCPConnection {
             // SACKed (RFC 6675 §5.1), so the scoreboard starts over.
             sendNext = sendUnacknowledged
             scoreboard.removeAll()
-            highRetransmitted = sendUnacknowledged
-            recoveryRetransmissions.removeAll()
-            lostRetransmissions.removeAll()
+            rack.timedOut()
+            lostRanges.removeAll()
             armRetransmitTimer(restart: true)
             layer.needsOutput(self)
         }
@@ -196,6 +205,8 @@ extension TCPConnection {
             receiveBuffer.discardAll()
         }
         outOfOrder.removeAll()
+        rack.release()
+        lostRanges = []
         returnReceiveBufferGrowth()
         retransmitDeadline = nil
         delayedACKDeadline = nil

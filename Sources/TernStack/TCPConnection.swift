@@ -37,14 +37,9 @@ public final class TCPConnection {
         case persist
         /// Tail loss probe (RFC 8985 §7): resend the last segment to draw a SACK.
         case tailLossProbe
-    }
-
-    /// A hole retransmitted during recovery and the highest sequence sent at the time: if
-    /// data sent after it is SACKed while it is still missing, it was lost again.
-    struct RetransmissionRecord {
-        var start: SequenceNumber
-        var end: SequenceNumber
-        var sentBefore: SequenceNumber
+        /// RACK's reorder timer (RFC 8985 §6.3): a segment's reordering window is about to
+        /// pass.
+        case reorder
     }
 
     /// Events waiting to be delivered to the delegate.
@@ -63,9 +58,10 @@ public final class TCPConnection {
     public let localAddress: IPAddress
     public let remotePort: UInt16
     let key: ConnectionKey
-    /// Unowned without reference counting (none per segment). Safe: when its stack goes,
-    /// the layer ends every connection, and an ended one (CLOSED, TIME-WAIT) never uses it.
-    unowned(unsafe) let layer: TCPLayer
+    /// Strong: the layer, and through it the engine, lives as long as the connection. When
+    /// the application drops its stack the layer ends every connection and lets go of it;
+    /// an ended one (CLOSED, TIME-WAIT) no longer queues work there.
+    let layer: TCPLayer
 
     public internal(set) var state: TCPState
     public weak var delegate: (any TCPConnectionDelegate)?
@@ -74,7 +70,7 @@ public final class TCPConnection {
     /// Disables Nagle's algorithm (RFC 896): small segments go out without waiting for
     /// outstanding data to be acknowledged.
     public var noDelay = false {
-        // An ended connection no longer reaches its layer (which may be gone with its stack).
+        // An ended connection queues no more output.
         didSet { if noDelay && state != .closed && state != .timeWait { layer.needsOutput(self) } }
     }
 
@@ -143,11 +139,10 @@ public final class TCPConnection {
     /// one). Timed on the engine's clock rather than with timestamps, whose millisecond
     /// ticks are too coarse for a link with a round trip of microseconds.
     var timedSegment: (sequence: SequenceNumber, sent: Instant)?
-    /// Retransmissions made during the current SACK recovery, to notice when one is lost
-    /// too (the idea of RACK, RFC 8985, with sequence order standing in for send time).
-    var recoveryRetransmissions: [RetransmissionRecord] = []
-    /// Ranges whose retransmission was lost, to resend first.
-    var lostRetransmissions: [(start: SequenceNumber, end: SequenceNumber)] = []
+    /// Send times of the segments in flight and RACK's loss detection (RFC 8985), with SACK.
+    var rack = RACK()
+    /// Ranges RACK marked lost, in the order found, to resend during recovery.
+    var lostRanges: [(start: SequenceNumber, end: SequenceNumber)] = []
     /// Loss probes sent since new data was last acknowledged (at most
     /// `TCPConnection.maximumProbes` before the retransmission timeout takes over).
     var probesSent = 0
@@ -155,8 +150,6 @@ public final class TCPConnection {
     var retransmissionCount = 0
     /// What the peer has SACKed above `sendUnacknowledged` (the RFC 6675 scoreboard).
     var scoreboard: SequenceRanges
-    /// Everything below this has been retransmitted in the current recovery (RFC 6675 HighRxt).
-    var highRetransmitted = SequenceNumber(0)
     /// A soft error (ICMP) to report if the connection later times out (RFC 1122 §4.2.3.9).
     var softError: SocketError?
 

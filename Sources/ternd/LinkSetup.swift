@@ -56,7 +56,8 @@ struct LinkSetup {
                 description = "TAP \(tap.name)" + (tap.offloads ? " with offloads" : "")
             case .packet:
                 let interface = link.name
-                let socket = try PacketSocketDevice(interface: interface, mtu: link.mtu, batchesTransmissions: true)
+                let socket = try PacketSocketDevice(interface: interface, mtu: link.mtu, batchesTransmissions: true,
+                                                      transmitThread: true)
                 if let mtu = link.mtu, let kernelMTU = try? KernelInterface(name: interface).mtu(), kernelMTU < mtu {
                     logger.warning("--mtu \(mtu) is larger than the MTU \(kernelMTU) of \(interface); larger frames will not pass")
                 }

@@ -118,9 +118,10 @@ struct KernelDeviceTests {
         #expect(!conversation.framesSeen.contains { $0.contains("ICMP echo request") }, "\(conversation.framesSeen)")
     }
 
-    @Test("packet socket batching its transmissions: 100 queued pings leave by sendPending, all answered")
-    func packetSocketBatches() throws {
-        let namespace = try TestNamespace("link-batch")
+    @Test("packet socket batching its transmissions: 100 queued pings leave by sendPending, all answered",
+          arguments: [false, true])
+    func packetSocketBatches(transmitThread: Bool) throws {
+        let namespace = try TestNamespace(transmitThread ? "link-batch-thread" : "link-batch")
         defer { namespace.remove() }
         try namespace.ip("link", "add", "ternvc", "type", "veth", "peer", "name", "ternvd")
         try namespace.ip("address", "add", "10.204.0.1/24", "dev", "ternvd")
@@ -129,7 +130,8 @@ struct KernelDeviceTests {
         let ourIP = IPv4Address(10, 204, 0, 2), kernelIP = IPv4Address(10, 204, 0, 1)
 
         let (answered, inPlace, refused) = try namespace.run { () throws -> (Set<UInt16>, Int, Int) in
-            let device = try PacketSocketDevice(interface: "ternvc", batchesTransmissions: true)
+            let device = try PacketSocketDevice(interface: "ternvc", batchesTransmissions: true,
+                                                transmitThread: transmitThread)
             defer { device.close() }
             var peer = KernelPeer(device: device, ourMAC: TestFrames.ourMAC, ourIP: ourIP, kernelIP: kernelIP)
             let kernelMAC = try peer.resolveKernelMAC()
@@ -165,6 +167,52 @@ struct KernelDeviceTests {
         #expect(answered == Set(UInt16(1)...100))
         #expect(inPlace >= 100)
         #expect(refused == 0)
+    }
+
+    @Test("packet socket with a smaller MTU than the wire: longer frames are dropped and counted, the rest pass")
+    func packetSocketDropsFramesOverItsMTU() throws {
+        let namespace = try TestNamespace("link-mtu")
+        defer { namespace.remove() }
+        try namespace.ip("link", "add", "ternve", "type", "veth", "peer", "name", "ternvf")
+        try namespace.ip("address", "add", "10.205.0.1/24", "dev", "ternvf")
+        try namespace.ip("link", "set", "ternvf", "up")
+        try namespace.ip("link", "set", "ternve", "up")
+        let ourIP = IPv4Address(10, 205, 0, 2), kernelIP = IPv4Address(10, 205, 0, 1)
+
+        let (ports, countsMatched, oversized) = try namespace.run { () throws -> ([UInt16], Bool, Int) in
+            let device = try PacketSocketDevice(interface: "ternve", mtu: 1000)
+            defer { device.close() }
+            var peer = KernelPeer(device: device, ourMAC: TestFrames.ourMAC, ourIP: ourIP, kernelIP: kernelIP)
+            // Our ARP request teaches the kernel our MAC, so it sends the datagrams at once.
+            _ = try peer.resolveKernelMAC()
+            // A 1442-byte frame on the kernel's 1500-byte wire, then a small one.
+            try sendUDP([UInt8](repeating: 0x42, count: 1400), to: ourIP, port: 4243)
+            try sendUDP(udpMessage, to: ourIP, port: 4244)
+            let poller = try EventPoller()
+            try poller.add(device.fileDescriptor ?? -1, token: 1)
+            var batch = device.makeBatch(capacity: 16)
+            var ports: [UInt16] = []
+            var countsMatched = true
+            for _ in 0..<100 where !ports.contains(4244) {
+                _ = try poller.wait(timeoutMilliseconds: 100)
+                while true {
+                    let count = try device.receive(into: &batch)
+                    countsMatched = countsMatched && count == batch.count
+                    if batch.count == 0 { break }
+                    for index in 0..<batch.count {
+                        if let parsed = try? ParsedFrame.parse(Array(batch[index])),
+                           case .ipv4(_, _, .udp(let udp, _, _)) = parsed.network {
+                            ports.append(udp.destinationPort)
+                        }
+                    }
+                }
+            }
+            return (ports, countsMatched, device.oversizedFrames)
+        }
+
+        #expect(ports == [4244])
+        #expect(countsMatched)
+        #expect(oversized == 1)
     }
 
     @Test("the fault injector over a real device: reorder 1 swaps the kernel's replies")
