@@ -1,5 +1,6 @@
 import FuzzSupport
 import TernStack
+import TernTestSupport
 import TernWire
 
 /// What the engine last sent on one 4-tuple, so scripts can speak relative to it.
@@ -17,31 +18,23 @@ struct PeerView {
     var lastDatagram: [UInt8]
 }
 
-/// Collects what the engine transmits. Apart from the world, since the engine holds its
-/// transmitter strongly.
-final class Outbox: FrameTransmitter {
-    var frames: [[UInt8]] = []
-    var count: UInt64 = 0
-
-    func transmit(_ frame: UnsafeRawBufferPointer) {
-        count += 1
-        frames.append(Array(frame))
-    }
-}
-
-/// One engine on a simulated link with a virtual clock, the applications using it, and the
-/// checks run after every step.
+/// One engine of the shared `StackNetwork`, its links scripted (the fuzz input speaks for
+/// the neighbours), the applications using it, and the checks run after every poll.
 final class StackWorld {
     /// Prints every frame in and out (the replay driver sets it from `FUZZ_TRACE`).
     nonisolated(unsafe) static var trace = false
 
     let configuration: StackConfiguration
-    private(set) var stack: NetworkStack!
-    private(set) var now = Instant.seconds(1000)
+    /// The clock, the engine and what it sent; the engine's interfaces have no links.
+    private let network = StackNetwork(now: .seconds(1000))
+    let stack: NetworkStack
+    var now: Instant { network.now }
+    /// The first link and (a router's) the second.
+    private static let near = StackNetwork.Port(node: 0, interface: 0)
+    private static let far = StackNetwork.Port(node: 0, interface: 1)
     /// Frames the engine sent during the current step, on its first link and (a router) on
     /// its second.
-    private let outbox = Outbox()
-    private let farOutbox = Outbox()
+    private let outboxes: [StackNetwork.Outbox]
     /// Configuration bit 3: two links and forwarding between them.
     let forwarding: Bool
     let output: OutputChecker
@@ -63,10 +56,16 @@ final class StackWorld {
         self.output = OutputChecker(configuration: configuration)
         forwarding = configuration.forwarding
         do {
-            let transmitters: [any FrameTransmitter] = forwarding ? [outbox, farOutbox] : [outbox]
-            stack = try NetworkStack(configuration: configuration, transmitters: transmitters, now: now)
+            try network.add(configuration)
         } catch {
             fatalError("the fuzz configuration is invalid: \(error)")
+        }
+        stack = network.stacks[0]
+        outboxes = forwarding ? [network.outbox(StackWorld.near), network.outbox(StackWorld.far)]
+            : [network.outbox(StackWorld.near)]
+        network.afterPoll = { [unowned self] _ in
+            settle()
+            checkStep()
         }
         echo.world = self
         client.world = self
@@ -83,8 +82,7 @@ final class StackWorld {
             // The neighbour on the second link too, so forwarded datagrams need no ARP.
             var request = FrameBuilding.arpRequest(from: StackCast.farPeer)
             FrameBuilding.put(StackCast.farSubnet.address, into: &request, at: FrameBuilding.ethernetSize + 24)
-            request.withUnsafeBytes { stack.receive(frame: $0, on: 1, now: now) }
-            poll()
+            network.deliver(request, to: StackWorld.far)
         }
     }
 
@@ -95,32 +93,23 @@ final class StackWorld {
         guard let frame else { return }
         if StackWorld.trace { traceLine("\(now) in  \(describe(frame))") }
         windows.peerSent(frame)
-        frame.withUnsafeBytes { stack.receive(frame: $0, now: now) }
-        poll()
+        network.deliver(frame, to: StackWorld.near)
     }
 
     /// Moves the clock forward, polling at every deadline on the way.
     func advance(by duration: Duration) {
-        let end = now + duration
-        while let deadline = stack.nextDeadline, deadline <= end {
-            now = max(now, deadline)
-            poll()
-        }
-        now = end
-        poll()
+        network.advance(by: duration)
     }
 
     func advanceToNextDeadline() {
         guard let deadline = stack.nextDeadline else { return }
-        now = max(now, min(deadline, now + .seconds(120)))
+        network.now = max(now, min(deadline, now + .seconds(120)))
         poll()
     }
 
-    /// Polls at `now`, then checks everything the engine did and holds.
+    /// Polls at `now`, then (`afterPoll`) checks everything the engine did and holds.
     func poll() {
-        stack.poll(now: now)
-        settle()
-        checkStep()
+        network.poll(0)
     }
 
     /// After a poll the next deadline lies ahead; it may be `now` only while callbacks keep
@@ -136,7 +125,7 @@ final class StackWorld {
     }
 
     private func checkStep() {
-        for (link, box) in [outbox, farOutbox].enumerated() {
+        for (link, box) in outboxes.enumerated() {
             let frames = box.frames
             box.frames.removeAll(keepingCapacity: true)
             for frame in frames {
@@ -145,7 +134,7 @@ final class StackWorld {
             }
         }
         output.finishStep()
-        let sent = outbox.count + farOutbox.count
+        let sent = outboxes.reduce(0) { $0 + $1.transmitted }
         require(stack.counters[.framesSent] == sent,
                 "framesSent counter \(stack.counters[.framesSent]) differs from \(sent) frames transmitted")
         BoundChecks.check(stack.resourceUsage, against: configuration)

@@ -35,9 +35,10 @@ public final class TAPDevice: LinkDevice {
     ///   - name: the interface name, 1–15 bytes.
     ///   - mtu: the link MTU Tern uses (68–65535); it sizes receive buffers. Set the kernel
     ///     side's MTU to match with `KernelInterface.setMTU`.
-    ///   - offloads: exchange TCP super-segments and unfinished checksums with the kernel
-    ///     (IFF_VNET_HDR with TUN_F_CSUM, TUN_F_TSO4 and TUN_F_TSO6): far fewer frames, and so syscalls,
-    ///     for bulk transfers. Frames may then be up to 64 KiB whatever the MTU.
+    ///   - offloads: exchange TCP super-segments (over IPv4 and IPv6) and unfinished
+    ///     checksums with the kernel (IFF_VNET_HDR with TUN_F_CSUM, TUN_F_TSO4 and
+    ///     TUN_F_TSO6): far fewer frames, and so syscalls, for bulk transfers. Frames may
+    ///     then be up to 64 KiB whatever the MTU.
     public init(name: String, mtu: Int = 1500, offloads: Bool = false) throws(SystemError) {
         try validateInterfaceName(name, for: "TAP device \(name)")
         guard acceptedMTUs.contains(mtu) else {

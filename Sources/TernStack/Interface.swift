@@ -84,6 +84,8 @@ public final class Interface {
     var arp: ARPCache
     /// Conflict warnings are rate limited: one per interval.
     var lastConflictReport: Instant?
+    /// When the second announcement of our address is due (RFC 5227 §2.3), if it is.
+    var nextAnnouncement: Instant?
     /// Addresses, neighbour cache and duplicate address detection of IPv6.
     var ipv6: InterfaceIPv6
 

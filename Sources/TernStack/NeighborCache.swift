@@ -70,15 +70,16 @@ struct NeighborCache {
 
     /// The MAC to send to `address`, if known. Using a STALE entry starts its DELAY timer
     /// (§7.3.3): the neighbour gets a few seconds to be confirmed before it is probed.
+    /// Runs for every packet sent: one hash lookup, and the entry (with its queue) is read
+    /// in place rather than copied.
     mutating func lookup(_ address: IPv6Address, now: Instant) -> MACAddress? {
-        guard var entry = entries[address] else { return nil }
-        if entry.state == .stale {
-            entry.state = .delay
-            entry.deadline = now + configuration.delayFirstProbeTime
+        guard let index = entries.index(forKey: address) else { return nil }
+        if entries.values[index].state == .stale {
+            entries.values[index].state = .delay
+            entries.values[index].deadline = now + configuration.delayFirstProbeTime
             schedule(now + configuration.delayFirstProbeTime)
-            entries[address] = entry
         }
-        return entry.mac
+        return entries.values[index].mac
     }
 
     /// Queues a packet for an address with no MAC yet, creating an INCOMPLETE entry for a

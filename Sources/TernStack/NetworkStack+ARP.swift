@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     /// ARP input on `interface` (RFC 826's algorithm, with RFC 5227 conflict detection).
     /// Each link has its own cache: only that link's address is answered for there.
     func handleARP(_ payload: UnsafeRawBufferPointer, from linkSource: MACAddress, on interface: Interface) {

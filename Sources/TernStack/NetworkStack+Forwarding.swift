@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     /// Routes a datagram for another host out of the right link, as RFC 1812 asks of a
     /// router: never what must not be forwarded (§4.2.2.11, §5.3.7: link-layer broadcasts,
     /// bogus sources and destinations), TTL decremented with an incremental checksum update

@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     /// Most of an offending datagram an ICMP error quotes: the whole error fits in the
     /// 576 bytes every host accepts (RFC 1812 §4.3.2.3, as Linux does).
     static let icmpErrorQuoteLimit = 576 - IPv4Header.minimumSize - ICMPHeader.size
@@ -117,7 +117,7 @@ extension NetworkStack {
     /// the originate timestamp back, our receive and transmit times (see
     /// `timeOfDayMilliseconds` for what they count).
     private func sendTimestampReply(to datagram: ReceivedDatagram, request: ICMPMessage) {
-        guard request.bytes.count >= NetworkStack.icmpTimestampMessageSize, request.header.code == 0 else {
+        guard request.bytes.count >= StackCore.icmpTimestampMessageSize, request.header.code == 0 else {
             counters.drop(.icmpTruncated)
             return
         }
@@ -125,7 +125,7 @@ extension NetworkStack {
         let originate = request.payload.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
         let clock = timeOfDayMilliseconds()
         let outcome = sendIPv4(from: datagram.header.destination, to: datagram.header.source, protocol: .icmp,
-                               payloadLength: NetworkStack.icmpTimestampMessageSize,
+                               payloadLength: StackCore.icmpTimestampMessageSize,
                                typeOfService: datagram.header.typeOfService) { buffer, _ in
             buffer.storeBytes(of: originate, toByteOffset: 8, as: UInt32.self)
             buffer.storeBytes(of: clock.bigEndian, toByteOffset: 12, as: UInt32.self)
@@ -158,7 +158,7 @@ extension NetworkStack {
             return
         }
         let headerLength = datagram.headerBytes.count
-        let quoted = min(datagram.payload.count, NetworkStack.icmpErrorQuoteLimit - headerLength)
+        let quoted = min(datagram.payload.count, StackCore.icmpErrorQuoteLimit - headerLength)
         guard quoted >= 0 else { return }
         let length = ICMPHeader.size + headerLength + quoted
         // From the address the datagram was sent to when it is ours (a port unreachable),
@@ -177,7 +177,7 @@ extension NetworkStack {
     private func handleICMPError(_ message: ICMPMessage) {
         guard let quoted = message.quotedDatagram, isLocal(quoted.header.source),
               quoted.leadingPayload.count >= 4 else { return }
-        let error = NetworkStack.socketError(for: message.header)
+        let error = StackCore.socketError(for: message.header)
         let sourcePort = quoted.leadingPayload.loadUnaligned(fromByteOffset: 0, as: UInt16.self).bigEndian
         let destinationPort = quoted.leadingPayload.loadUnaligned(fromByteOffset: 2, as: UInt16.self).bigEndian
         let remote = IPAddress.v4(quoted.header.destination), local = IPAddress.v4(quoted.header.source)

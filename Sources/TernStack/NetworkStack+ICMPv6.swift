@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     /// ICMPv6 input (RFC 4443): echo answered, Neighbor Discovery handed on, errors counted.
     func handleICMPv6(_ received: ReceivedIPv6) {
         let message: ICMPv6Message

@@ -38,7 +38,7 @@ enum SendOutcome {
     case failed(SocketError)
 }
 
-extension NetworkStack {
+extension StackCore {
     // MARK: - Input
 
     func handleIPv4(_ bytes: UnsafeRawBufferPointer, linkBroadcast: Bool, on interface: Interface) {
@@ -228,7 +228,7 @@ extension NetworkStack {
                   fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
         let headerLength = IPv4Header.minimumSize + options.count
         let total = headerLength + payloadLength
-        guard total <= NetworkStack.maximumDatagram else {
+        guard total <= StackCore.maximumDatagram else {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
@@ -328,7 +328,7 @@ extension NetworkStack {
     /// Sends a datagram that waited for ARP, now that its next hop is known.
     func sendQueued(_ datagram: [UInt8], to linkDestination: MACAddress, on interface: Interface) {
         let length = datagram.count
-        guard length <= NetworkStack.maximumDatagram else { return }
+        guard length <= StackCore.maximumDatagram else { return }
         datagram.withUnsafeBytes { bytes in
             txBuffer.view(EthernetHeader.size..<EthernetHeader.size + length).copyMemory(from: bytes)
         }

@@ -18,7 +18,7 @@ struct ReceivedIPv6 {
     var interface: Int
 }
 
-extension NetworkStack {
+extension StackCore {
     // MARK: - Input
 
     /// IPv6 input on `interface` (RFC 8200): our unicast addresses (link-local ones only on
@@ -61,7 +61,7 @@ extension NetworkStack {
             counters.drop(.ipv6BadSource)
             return
         }
-        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: NetworkStack.knowsIPv6UpperLayer)
+        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: StackCore.knowsIPv6UpperLayer)
         let whole = bytes.view(0..<IPv6Header.size + packet.payload.count)
         switch disposition {
         case .process:
@@ -188,7 +188,7 @@ extension NetworkStack {
                   protocol proto: IPProtocol, payloadLength: Int, hopLimit: UInt8? = nil, offload: FrameOffload? = nil,
                   fill: (UnsafeMutableRawBufferPointer, InternetChecksum) -> Void) -> SendOutcome {
         let total = IPv6Header.size + payloadLength
-        guard payloadLength <= NetworkStack.maximumDatagram else {
+        guard payloadLength <= StackCore.maximumDatagram else {
             counters.drop(.ipTooBig)
             return .failed(.messageTooLong)
         }
@@ -321,7 +321,7 @@ extension NetworkStack {
 
     /// Sends packets that waited for a neighbour's MAC.
     func sendQueuedIPv6(_ packets: [[UInt8]], to mac: MACAddress, on link: Interface) {
-        for packet in packets where packet.count <= NetworkStack.maximumDatagram {
+        for packet in packets where packet.count <= StackCore.maximumDatagram {
             packet.withUnsafeBytes { bytes in
                 txBuffer.view(EthernetHeader.size..<EthernetHeader.size + bytes.count).copyMemory(from: bytes)
             }

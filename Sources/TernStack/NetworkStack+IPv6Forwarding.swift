@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     /// Routes a packet for another node between the links (RFC 8200 §3, RFC 4443 §3): never
     /// a group, a link-local address or a packet that came in a link-layer group frame; the
     /// hop limit decremented, or time exceeded when it runs out; destination unreachable

@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     /// A fragment for us (RFC 8200 §4.5): added to its packet, which is judged and
     /// delivered again once whole. The header walk has checked the fragment's length
     /// (a multiple of 8 unless last, within 65,535 bytes).
@@ -36,7 +36,7 @@ extension NetworkStack {
             counters.drop(.ipv6Malformed)
             return
         }
-        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: NetworkStack.knowsIPv6UpperLayer)
+        let (disposition, chain) = packet.receiverDisposition(knowsUpperLayer: StackCore.knowsIPv6UpperLayer)
         guard disposition == .process, let chain, chain.fragment == nil else {
             counters.drop(.ipv6HeaderRefused)
             return

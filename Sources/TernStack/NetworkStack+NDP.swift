@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     // MARK: - Input
 
     /// Neighbor Discovery input (RFC 4861): solicitations for our addresses answered,

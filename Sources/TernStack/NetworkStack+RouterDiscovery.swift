@@ -1,6 +1,6 @@
 import TernWire
 
-extension NetworkStack {
+extension StackCore {
     // MARK: - Router
 
     /// A forwarding host's advertisement (RFC 4861 §6.2.3), to all nodes: itself as a

@@ -42,34 +42,30 @@ public enum StackEvent: Sendable, Equatable {
     case resolutionFailed(IPv4Address)
 }
 
-/// The protocol engine: one virtual IPv4 host (or router) on one or more Ethernet links.
-///
-/// A pure state machine in the style of smoltcp. The caller feeds it received frames and
-/// the current time (`receive(frame:on:now:)`), lets it run its timers and socket work
-/// (`poll(now:)`), and sleeps until `nextDeadline`. Frames to send come out through each
-/// interface's `FrameTransmitter`. No syscalls, no clocks, no global state: the same inputs
-/// always give the same outputs, so every behaviour can be tested with simulated links and
-/// a virtual clock.
-public final class NetworkStack {
-    public let configuration: StackConfiguration
+/// The engine behind a `NetworkStack`: the interfaces, routing, IP, ICMP, ARP/NDP and the
+/// socket tables. Sockets reach it through strong references, so whatever a socket touches
+/// is alive for as long as the socket is; the cycle this makes with the tables is broken
+/// by `shutDown()`, which the application's `NetworkStack` calls when it goes.
+final class StackCore {
+    let configuration: StackConfiguration
     /// The links, in configuration order; `receive(frame:on:now:)` takes an index into it.
-    public let interfaces: [Interface]
+    let interfaces: [Interface]
     /// The routing table: every interface's connected subnet, static routes, the default.
-    public let routing: RoutingTable
-    public internal(set) var counters = StackCounters()
+    let routing: RoutingTable
+    var counters = StackCounters()
     /// Receives events worth logging (address conflicts, resolution failures).
-    public var eventHandler: ((StackEvent) -> Void)?
+    var eventHandler: ((StackEvent) -> Void)?
     /// The wall-clock time, in milliseconds since 1970-01-01 00:00 UTC, at the origin of the
     /// clock the stack is driven with: it lets ICMP and IP timestamps count from midnight UT
     /// as they should. Nil (the default) keeps the engine off any wall clock.
-    public var wallClockAtOrigin: UInt64?
+    var wallClockAtOrigin: UInt64?
 
     /// The primary interface's MAC address.
-    public var mac: MACAddress { interfaces[0].mac }
+    var mac: MACAddress { interfaces[0].mac }
     /// The primary interface's IPv4 address.
-    public var address: IPv4Address { interfaces[0].address }
+    var address: IPv4Address { interfaces[0].address }
     /// The primary interface's connected subnet.
-    public var subnet: IPv4Subnet { interfaces[0].subnet }
+    var subnet: IPv4Subnet { interfaces[0].subnet }
 
     var random: SeededRandom
     /// The time of the call being processed.
@@ -99,18 +95,14 @@ public final class NetworkStack {
 
     /// Shortest frame on the wire without the FCS; shorter frames are zero-padded.
     static let minimumFrame = 60
+    /// ANNOUNCE_INTERVAL of RFC 5227: the time between our two ARP announcements.
+    static let announceInterval = Duration.seconds(2)
     static let maximumDatagram = 65535
-
-    /// Creates a host on one link. Throws when a route cannot be installed.
-    public convenience init(configuration: StackConfiguration, transmitter: any FrameTransmitter,
-                            now: Instant) throws(RoutingTable.RouteError) {
-        try self.init(configuration: configuration, transmitters: [transmitter], now: now)
-    }
 
     /// Creates the engine with one transmitter per configured interface, in the same order.
     /// Throws when a route's next hop is not on a connected subnet or names an unknown link.
-    public init(configuration: StackConfiguration, transmitters: [any FrameTransmitter],
-                now: Instant) throws(RoutingTable.RouteError) {
+    init(configuration: StackConfiguration, transmitters: [any FrameTransmitter],
+         now: Instant) throws(RoutingTable.RouteError) {
         precondition(transmitters.count == configuration.interfaces.count, "one transmitter per interface")
         self.configuration = configuration
         var interfaces: [Interface] = []
@@ -145,18 +137,26 @@ public final class NetworkStack {
         self.ipv6PathMTU = IPv6PathMTUCache(lifetime: configuration.ipv6.pathMTULifetime,
                                             capacity: configuration.ipv6.maximumPathMTUEntries)
         let largestMTU = interfaces.map(\.mtu).max() ?? 1500
-        self.txBuffer = .allocate(byteCount: EthernetHeader.size + NetworkStack.maximumDatagram + 64, alignment: 16)
+        self.txBuffer = .allocate(byteCount: EthernetHeader.size + StackCore.maximumDatagram + 64, alignment: 16)
         self.fragmentBuffer = .allocate(byteCount: EthernetHeader.size + max(largestMTU, 65535) + 64, alignment: 16)
         self.controlBuffer = .allocate(byteCount: EthernetHeader.size + IPv6Header.minimumMTU, alignment: 16)
         self.tcp = TCPLayer(stack: self, configuration: configuration.tcp)
     }
 
-    deinit {
-        // Sockets the application still holds must not reach into what is freed here: they
-        // are closed first, and every socket call checks for that before using the stack.
-        tcp.detachAll()
+    /// The application let go of its stack: every socket is closed (those it still holds
+    /// answer as closed sockets do, and unread bytes stay readable) and the tables let go of
+    /// them, which breaks the reference cycles between sockets and the engine. What a socket
+    /// still refers to stays alive until the last one goes.
+    func shutDown() {
+        guard let layer = tcp else { return }
+        layer.detachAll()
         for socket in udpSockets.values { socket.detach() }
         udpSockets.removeAll()
+        // The layer refers to the engine; the engine no longer refers to the layer.
+        tcp = nil
+    }
+
+    deinit {
         txBuffer.deallocate()
         fragmentBuffer.deallocate()
         controlBuffer.deallocate()
@@ -166,11 +166,14 @@ public final class NetworkStack {
     /// anyone else is a conflict, RFC 5227) and a gratuitous ARP so neighbours learn us;
     /// duplicate address detection for each IPv6 address (RFC 4862), which keeps them
     /// tentative until it is done. A stack that is never started uses its addresses at once.
-    public func start(now: Instant) {
+    func start(now: Instant) {
         self.now = now
         for interface in interfaces {
             sendARPProbe(on: interface)
             sendGratuitousARP(on: interface)
+            // A second announcement, as RFC 5227 §2.3 asks: the first is lost when the link
+            // is not forwarding yet (a bridge port whose carrier just came up).
+            interface.nextAnnouncement = now + StackCore.announceInterval
             startDuplicateAddressDetection(on: interface)
         }
     }
@@ -178,14 +181,14 @@ public final class NetworkStack {
     // MARK: - Input
 
     /// Processes one frame received on the primary interface.
-    public func receive(frame: UnsafeRawBufferPointer, now: Instant) {
+    func receive(frame: UnsafeRawBufferPointer, now: Instant) {
         receive(frame: frame, on: 0, now: now)
     }
 
     /// Processes one frame received on interface `index`. Replies the frame calls for at
     /// the ARP, ICMP and UDP layers, and forwarded datagrams, go out at once; TCP work is
     /// gathered and done in `poll(now:)`.
-    public func receive(frame: UnsafeRawBufferPointer, on index: Int, now: Instant) {
+    func receive(frame: UnsafeRawBufferPointer, on index: Int, now: Instant) {
         self.now = now
         guard interfaces.indices.contains(index) else { return }
         let interface = interfaces[index]
@@ -220,7 +223,7 @@ public final class NetworkStack {
     }
 
     /// The interface named `name`, if the host has one.
-    public func interface(named name: String) -> Interface? {
+    func interface(named name: String) -> Interface? {
         interfaces.first { $0.name == name }
     }
 
@@ -239,17 +242,21 @@ public final class NetworkStack {
     /// Lets go of memory the tables kept from their busiest moment (TCP connection, TIME-WAIT
     /// and timer tables sized for a past burst). The daemon calls it when it falls idle;
     /// nothing it drops was in use, so calling it at any time changes no behaviour.
-    public func releaseUnusedMemory() {
+    func releaseUnusedMemory() {
         tcp.releaseUnusedMemory()
     }
 
     /// Runs what is due at `now`: ARP retries, reassembly timeouts, TCP timers, socket
     /// notifications and TCP output. Call after each batch of received frames and when
     /// `nextDeadline` passes.
-    public func poll(now: Instant) {
+    func poll(now: Instant) {
         self.now = now
         for interface in interfaces {
             if let due = interface.arp.nextDeadline, due <= now { runARPTimers(on: interface) }
+            if let due = interface.nextAnnouncement, due <= now {
+                interface.nextAnnouncement = nil
+                sendGratuitousARP(on: interface)
+            }
             if let due = ipv6Deadline(of: interface), due <= now { runIPv6Timers(on: interface) }
         }
         if !reassembler.isEmpty, let due = reassembler.nextDeadline, due <= now { runReassemblyTimers() }
@@ -261,18 +268,19 @@ public final class NetworkStack {
     /// for a caller that has just fed frames in and knows more are waiting. A timer due now
     /// would fire on stale information (the acknowledgment it waits for may be among the
     /// frames not read yet), so timers wait for `poll(now:)`, once the input is drained.
-    public func flush(now: Instant) {
+    func flush(now: Instant) {
         self.now = now
         tcp.deliverAndFlush()
     }
 
     /// When `poll(now:)` next needs to run, if nothing arrives before; nil when nothing is
     /// pending. Work queued by a socket call since the last poll makes this `now`.
-    public var nextDeadline: Instant? {
+    var nextDeadline: Instant? {
         var earliest = reassembler.isEmpty ? nil : reassembler.nextDeadline
         if !ipv6Reassembler.isEmpty { earliest = Instant.earliest(earliest, ipv6Reassembler.nextDeadline) }
         for interface in interfaces {
             earliest = Instant.earliest(earliest, interface.arp.nextDeadline)
+            earliest = Instant.earliest(earliest, interface.nextAnnouncement)
             earliest = Instant.earliest(earliest, ipv6Deadline(of: interface))
         }
         return Instant.earliest(tcp.nextDeadline, earliest)
@@ -285,9 +293,9 @@ public final class NetworkStack {
     func transmitFrame(_ buffer: UnsafeMutableRawBufferPointer, length: Int, offload: FrameOffload? = nil,
                        on interface: Interface) {
         var length = length
-        if length < NetworkStack.minimumFrame {
-            buffer.view(length..<NetworkStack.minimumFrame).initializeMemory(as: UInt8.self, repeating: 0)
-            length = NetworkStack.minimumFrame
+        if length < StackCore.minimumFrame {
+            buffer.view(length..<StackCore.minimumFrame).initializeMemory(as: UInt8.self, repeating: 0)
+            length = StackCore.minimumFrame
         }
         counters.count(.framesSent)
         counters.count(.bytesSent, UInt64(length))
@@ -307,7 +315,7 @@ public final class NetworkStack {
 
     /// The time of the latest `receive` or `poll` call: the clock services should use for
     /// their own timeouts, so they stay on the engine's (possibly virtual) clock.
-    public var currentTime: Instant { now }
+    var currentTime: Instant { now }
 
     /// A random 64-bit value from the engine's generator.
     func randomValue() -> UInt64 { random.next() }

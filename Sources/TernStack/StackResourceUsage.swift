@@ -68,11 +68,11 @@ public struct StackResourceUsage: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-extension NetworkStack {
+extension StackCore {
     /// A snapshot of the resources the engine holds. Walks the connection and neighbour
     /// tables (both bounded), so it costs a few microseconds per thousand entries: fine once
     /// a second or after every step of a test, not for every frame of a busy host.
-    public var resourceUsage: StackResourceUsage {
+    var resourceUsage: StackResourceUsage {
         var usage = StackResourceUsage()
         tcp.addResourceUsage(to: &usage)
         usage.reassemblyDatagrams = reassembler.datagramCount

@@ -67,9 +67,10 @@ public final class TCPConnection {
     public let localAddress: IPAddress
     public let remotePort: UInt16
     let key: ConnectionKey
-    /// Unowned without reference counting (none per segment). Safe: when its stack goes,
-    /// the layer ends every connection, and an ended one (CLOSED, TIME-WAIT) never uses it.
-    unowned(unsafe) let layer: TCPLayer
+    /// Strong: the layer, and through it the engine, lives as long as the connection. When
+    /// the application drops its stack the layer ends every connection and lets go of it;
+    /// an ended one (CLOSED, TIME-WAIT) no longer queues work there.
+    let layer: TCPLayer
 
     public internal(set) var state: TCPState
     public weak var delegate: (any TCPConnectionDelegate)?
@@ -78,7 +79,7 @@ public final class TCPConnection {
     /// Disables Nagle's algorithm (RFC 896): small segments go out without waiting for
     /// outstanding data to be acknowledged.
     public var noDelay = false {
-        // An ended connection no longer reaches its layer (which may be gone with its stack).
+        // An ended connection queues no more output.
         didSet { if noDelay && state != .closed && state != .timeWait { layer.needsOutput(self) } }
     }
 

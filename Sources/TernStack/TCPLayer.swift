@@ -36,8 +36,10 @@ struct TimerEntry: Comparable {
 /// demultiplexing of incoming segments, and the queues of connections with events to
 /// deliver or output to send.
 final class TCPLayer {
-    /// Unowned without reference counting: the stack outlives every socket.
-    unowned(unsafe) let stack: NetworkStack
+    /// Strong: a socket the application keeps after dropping its stack keeps the engine's
+    /// memory alive through its layer, so even a closed socket never reaches freed memory.
+    /// The engine lets go of the layer in `StackCore.shutDown()`, which ends the cycle.
+    let stack: StackCore
     let configuration: TCPConfiguration
     var connections: [ConnectionKey: TCPConnection] = [:]
     var listeners: [UInt16: TCPListener] = [:]
@@ -78,7 +80,7 @@ final class TCPLayer {
     private var lastKey = ConnectionKey.none
     private var lastConnection: TCPConnection?
 
-    init(stack: NetworkStack, configuration: TCPConfiguration) {
+    init(stack: StackCore, configuration: TCPConfiguration) {
         self.stack = stack
         self.configuration = configuration
         self.timeWait = TimeWaitTable(limit: configuration.maximumTimeWait)
@@ -434,10 +436,10 @@ final class TCPLayer {
         terminate(connection, error: nil, notify: true, finalState: .timeWait)
     }
 
-    /// The stack is going away: every connection ends as closed (with `.closed`; unread
-    /// bytes stay readable) and every listener stops, so sockets the application still
-    /// holds answer as closed sockets do, which never touch the layer, instead of reaching
-    /// into freed tables.
+    /// The application dropped its stack: every connection ends as closed (with `.closed`;
+    /// unread bytes stay readable) and every listener stops, so sockets the application
+    /// still holds answer as closed sockets do. The tables, timers and queues let go of
+    /// every socket, which ends the cycles between sockets and the layer.
     func detachAll() {
         for connection in connections.values where connection.state != .closed {
             connection.state = .closed
@@ -627,7 +629,7 @@ final class TCPLayer {
     }
 }
 
-extension NetworkStack {
+extension StackCore {
     func handleTCP(_ datagram: ReceivedDatagram) {
         tcp.handle(datagram)
     }
@@ -637,26 +639,4 @@ extension NetworkStack {
         tcp.icmpError(error, message: message, local: local, localPort: localPort, remote: remote,
                       remotePort: remotePort, quotedPayload: quotedPayload)
     }
-
-    /// Listens for connections on `port`. `backlog` bounds the connections established but
-    /// not yet accepted.
-    public func listenTCP(port: UInt16, backlog: Int = 128) throws(SocketError) -> TCPListener {
-        try tcp.listen(port: port, backlog: backlog)
-    }
-
-    /// Opens a connection to `address`:`port` from `localPort` (0 picks an ephemeral port).
-    /// The delegate hears `connectionDidConnect` or `connectionDidClose` with the error.
-    public func connectTCP(to address: IPAddress, port: UInt16, localPort: UInt16 = 0) throws(SocketError) -> TCPConnection {
-        try tcp.connect(to: address, port: port, localPort: localPort)
-    }
-
-    /// Opens a connection to an IPv4 `address`:`port`.
-    public func connectTCP(to address: IPv4Address, port: UInt16, localPort: UInt16 = 0) throws(SocketError) -> TCPConnection {
-        try tcp.connect(to: .v4(address), port: port, localPort: localPort)
-    }
-
-    /// Connections in any state but LISTEN and TIME-WAIT.
-    public var tcpConnectionCount: Int { tcp.connections.count }
-    /// Connections in TIME-WAIT.
-    public var tcpTimeWaitCount: Int { tcp.timeWait.count }
 }

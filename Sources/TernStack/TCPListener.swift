@@ -19,9 +19,9 @@ public final class TCPListener {
     public let port: UInt16
     public let backlog: Int
     public weak var delegate: (any TCPListenerDelegate)?
-    /// Unowned without reference counting. Safe: the layer closes its listeners as its stack
-    /// goes (`detach`), and a closed listener never uses it.
-    unowned(unsafe) let layer: TCPLayer
+    /// Strong: the layer lives as long as the listener. When the application drops its
+    /// stack the listener is closed (`detach`) and the layer's table lets go of it.
+    let layer: TCPLayer
 
     var acceptQueue = Deque<TCPConnection>()
     /// Half-open connections, oldest first (entries that moved on are skipped lazily).

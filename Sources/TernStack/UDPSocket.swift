@@ -25,16 +25,16 @@ public final class UDPSocket {
     /// The last ICMP error for a connected socket, cleared when read.
     public private(set) var pendingError: SocketError?
 
-    /// Unowned without reference counting (no count traffic per datagram). Safe: the
-    /// stack closes its sockets as it goes (`detach`), and a closed socket never uses it.
-    unowned(unsafe) let stack: NetworkStack
+    /// Strong: the engine's memory lives as long as the socket. When the application drops
+    /// its stack the socket is closed (`detach`) and the engine's table lets go of it.
+    let stack: StackCore
     private(set) var isOpen = true
     /// While a datagram is being delivered, the (unicast) address it was sent to: a reply
     /// sent from the delegate call leaves from there, as a client expects of a server on a
     /// host with several addresses.
     var replySource: IPAddress?
 
-    init(stack: NetworkStack, localPort: UInt16) {
+    init(stack: StackCore, localPort: UInt16) {
         self.stack = stack
         self.localPort = localPort
     }
@@ -91,9 +91,9 @@ public final class UDPSocket {
     }
 }
 
-extension NetworkStack {
+extension StackCore {
     /// Binds a UDP socket to `port` (0 picks a free ephemeral port).
-    public func bindUDP(port: UInt16 = 0) throws(SocketError) -> UDPSocket {
+    func bindUDP(port: UInt16 = 0) throws(SocketError) -> UDPSocket {
         let chosen: UInt16
         if port == 0 {
             guard let free = pickEphemeralPort(isFree: { udpSockets[$0] == nil }) else { throw .noPortsAvailable }
@@ -125,7 +125,7 @@ extension NetworkStack {
     func sendUDP(_ payload: UnsafeRawBufferPointer, from source: IPAddress?, port sourcePort: UInt16,
                  to address: IPAddress, port: UInt16) throws(SocketError) {
         let length = UDPHeader.size + payload.count
-        guard length <= NetworkStack.maximumDatagram - IPv4Header.minimumSize else { throw .messageTooLong }
+        guard length <= StackCore.maximumDatagram - IPv4Header.minimumSize else { throw .messageTooLong }
         let outcome = sendIP(from: source, to: address, protocol: .udp, payloadLength: length) { buffer, pseudoHeader in
             buffer.view(UDPHeader.size..<length).copyMemory(from: payload)
             let header = UDPHeader(sourcePort: sourcePort, destinationPort: port, length: UInt16(length))

@@ -41,8 +41,13 @@ final class EventLoop {
     private var linkDownReported: [Bool]
     /// When the services last had the time.
     private var lastTick: UInt64 = 0
-    /// How long to spin on the device after traffic before sleeping (0: never).
-    private let busyPollNanoseconds: UInt64
+    /// How long to spin on the device after traffic before sleeping: at most the
+    /// `--busy-poll` time, less while spins catch nothing.
+    private var busyPoll: BusyPollBudget
+    /// Spins started, spins that caught a frame, and the time spent spinning.
+    private var spins = 0
+    private var spinsCaught = 0
+    private var spinNanoseconds: UInt64 = 0
     /// When the last frame arrived, and how many the last receive took.
     private var lastFrameTime: UInt64 = 0
     private var framesInLastReceive = 0
@@ -53,7 +58,7 @@ final class EventLoop {
     init(links: [LinkSetup], stack: NetworkStack, services: ServiceSet, transmitters: [DeviceTransmitter],
          poller: EventPoller, termination: TerminationSignals, status: StatusSignal, logger: Logger,
          busyPollMicroseconds: Int) {
-        self.busyPollNanoseconds = UInt64(max(0, busyPollMicroseconds)) * 1000
+        self.busyPoll = BusyPollBudget(maximum: UInt64(max(0, busyPollMicroseconds)) * 1000)
         self.links = links
         self.stack = stack
         self.services = services
@@ -98,9 +103,20 @@ final class EventLoop {
             // Busy polling: right after traffic, try the device for a few microseconds
             // before going to sleep; the next frame of a request–response exchange usually
             // comes sooner than a wake-up from epoll would.
-            if timeout != 0 && busyPollNanoseconds > 0 && now &- lastFrameTime < 4 * busyPollNanoseconds {
+            // Spinning stops paying when the answers come later than the budget: it then
+            // shrinks, down to not spinning at all, until frames come quickly again.
+            if timeout != 0 && busyPoll.shouldSpin && now &- lastFrameTime < 4 * busyPoll.maximum {
                 do {
-                    if try spinForFrames(until: min(now &+ busyPollNanoseconds, deadline)) { timeout = 0 }
+                    let caught = try spinForFrames(until: min(now &+ busyPoll.current, deadline))
+                    let spun = MonotonicClock.nanoseconds() &- now
+                    spins += 1
+                    spinNanoseconds &+= spun
+                    if caught {
+                        spinsCaught += 1
+                        timeout = 0
+                    }
+                    // A spin cut short by a timer's deadline says nothing about the peer.
+                    if caught || now &+ busyPoll.current <= deadline { busyPoll.spinEnded(caughtFrame: caught) }
                 } catch {
                     logger.error("\(error)")
                     return finish(status: 1)
@@ -139,6 +155,7 @@ final class EventLoop {
                     break
                 }
             }
+            let idleSince = lastFrameTime
             for link in links.indices where deviceReadable[link] {
                 do {
                     deviceBacklog[link] = try receiveFrames(from: link)
@@ -146,6 +163,10 @@ final class EventLoop {
                     logger.error("\(error)")
                     return finish(status: 1)
                 }
+            }
+            if timeout != 0 && lastFrameTime != idleSince {
+                // Woken from sleep by a frame: had it come soon enough for a spin to catch it?
+                busyPoll.wokeForFrame(afterIdle: lastFrameTime &- idleSince)
             }
             let polled = MonotonicClock.nanoseconds()
             if polled >= lastTick &+ EventLoop.tickInterval {
@@ -259,6 +280,9 @@ final class EventLoop {
     /// One line with every non-zero counter of the stack and of the link.
     func logCounters() {
         var lines = stack.counters.report
+        if spins > 0 {
+            lines.append("busy polling: \(spins) spins, \(spinsCaught) caught a frame, \(spinNanoseconds / 1_000_000) ms spent")
+        }
         for (index, link) in links.enumerated() {
             // With several links, each says which it is and what crossed it.
             let prefix = links.count > 1 ? "\(link.name) " : ""

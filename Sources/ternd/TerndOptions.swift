@@ -104,7 +104,7 @@ struct TerndOptions: ParsableCommand {
     var logLevel: LogLevelOption = .info
 
     @Option(name: .customLong("busy-poll"),
-            help: ArgumentHelp("After traffic, keep reading the device this many microseconds before sleeping (0: never). Lower latency for a little CPU.",
+            help: ArgumentHelp("After traffic, keep reading the device up to this many microseconds before sleeping (0: never); less, down to not at all, while such spins catch nothing. Lower latency for a little CPU.",
                                valueName: "µs"))
     var busyPoll: Int = 50
 

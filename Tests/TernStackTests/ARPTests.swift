@@ -41,6 +41,21 @@ struct ARPTests {
         #expect(sent.contains { $0.senderIP == TestHost.hostIP && $0.targetIP == TestHost.hostIP })
     }
 
+    @Test("announces itself a second time two seconds later (RFC 5227 §2.3), then no more")
+    func announcesTwice() {
+        let host = TestHost()
+        host.stack.start(now: host.now)
+        _ = host.log.take()
+        host.advance(by: .milliseconds(1999))
+        #expect(host.log.take().compactMap(\.arp).isEmpty)
+        host.advance(by: .milliseconds(1))
+        let again = host.log.take().compactMap(\.arp)
+        #expect(again.count == 1)
+        #expect(again.first?.senderIP == TestHost.hostIP && again.first?.targetIP == TestHost.hostIP)
+        host.advance(by: .seconds(60))
+        #expect(host.log.take().compactMap(\.arp).isEmpty)
+    }
+
     @Test("queues datagrams while resolving and sends them when the reply comes")
     func queuesWhileResolving() throws {
         let host = TestHost()

@@ -110,7 +110,7 @@ struct ICMPTests {
     func dontFragment() throws {
         let host = TestHost()
         host.introducePeer()
-        let outcome = host.stack.sendIPv4(to: TestHost.peerIP, protocol: .udp, payloadLength: 2000, dontFragment: true) { _, _ in }
+        let outcome = host.stack.core.sendIPv4(to: TestHost.peerIP, protocol: .udp, payloadLength: 2000, dontFragment: true) { _, _ in }
         if case .failed(let error) = outcome { #expect(error == .messageTooLong) } else { Issue.record("sent anyway") }
         #expect(host.log.take().isEmpty)
     }

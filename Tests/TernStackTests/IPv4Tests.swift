@@ -184,7 +184,7 @@ struct ReassemblyTests {
             host.deliver(frames[0])
             host.deliver(frames[1])
         }
-        #expect(host.stack.reassembler.memoryUsed <= 16 * 1024)
+        #expect(host.stack.core.reassembler.memoryUsed <= 16 * 1024)
         #expect(host.stack.counters[.reassemblyNoMemory] > 0)
         let (payload, frames) = fragments(size: 3000, chunk: 1000, identification: 999)
         host.advance(by: .seconds(31))

@@ -110,9 +110,9 @@ struct IPv6FragmentationTests {
         #expect(host.log.frames.map(\.count).max() == EthernetHeader.size + 1280)
 
         // Other destinations keep the link's MTU, and the path MTU is forgotten in time.
-        #expect(host.stack.ipv6PathMTU.mtu(to: IPv6Address("fd00::77")!, linkMTU: 1500, now: host.now) == 1500)
+        #expect(host.stack.core.ipv6PathMTU.mtu(to: IPv6Address("fd00::77")!, linkMTU: 1500, now: host.now) == 1500)
         host.advance(by: .seconds(601))
-        #expect(host.stack.ipv6PathMTU.mtu(to: F.peerGlobal, linkMTU: 1500, now: host.now) == 1500)
+        #expect(host.stack.core.ipv6PathMTU.mtu(to: F.peerGlobal, linkMTU: 1500, now: host.now) == 1500)
     }
 
     @Test("a packet too big about someone else's packet is ignored")
@@ -124,6 +124,6 @@ struct IPv6FragmentationTests {
         host.deliver(F.packet(from: F.peerGlobal, to: F.hostGlobal, nextHeader: .icmpv6,
                               payload: F.icmp(.packetTooBig(mtu: 1280), body: quote, from: F.peerGlobal,
                                               to: F.hostGlobal)))
-        #expect(host.stack.ipv6PathMTU.isEmpty)
+        #expect(host.stack.core.ipv6PathMTU.isEmpty)
     }
 }

@@ -191,6 +191,17 @@ struct IPv6SuperSegmentForwardingTests {
         #expect(stack.counters[.datagramsForwarded] == 1)
     }
 
+    @Test("a super-segment whose TCP header does not parse is dropped and counted, not cut")
+    func malformed() throws {
+        let (stack, log) = try router(egressOffloads: false)
+        var frame = superSegment()
+        frame[14 + 40 + 12] = 0x20  // a data offset of 2 words: shorter than any TCP header
+        frame.withUnsafeBytes { stack.receive(frame: $0, on: 0, now: .seconds(1)) }
+        #expect(log.frames.isEmpty)
+        #expect(stack.counters[.ipv6Malformed] == 1)
+        #expect(stack.counters[.datagramsForwarded] == 0)
+    }
+
     @Test("a packet larger than the next link that is not a super-segment still gets packet too big")
     func notASuperSegment() throws {
         let (stack, log) = try router(egressOffloads: false)

@@ -1,5 +1,6 @@
 import Testing
 @testable import TernStack
+import TernTestSupport
 import TernWire
 
 @Suite("IPv6 routers")
@@ -11,11 +12,16 @@ struct IPv6RouterTests {
     static let hostB = IPv6Address("fd00:2::5")!
 
     /// A router on links a (fd00:1::1/64) and b (fd00:2::1/64, MTU 1400) that knows hosts
-    /// A and B from their solicitations.
+    /// A and B from their solicitations: one stack of the shared `StackNetwork`, both links
+    /// scripted.
     final class Router {
-        let logs = [FrameLog(), FrameLog()]
+        let network = StackNetwork(now: .seconds(1000))
+        let logs: [FrameLog]
         let stack: NetworkStack
-        var now = Instant.seconds(1000)
+        var now: Instant {
+            get { network.now }
+            set { network.now = newValue }
+        }
 
         init(routes: [(destination: IPv6Subnet, nextHop: IPv6Address?, interface: String?)] = []) throws {
             var configuration = StackConfiguration(interfaces: [
@@ -27,7 +33,9 @@ struct IPv6RouterTests {
             ], randomSeed: 7)
             configuration.forwarding = true
             configuration.ipv6Routes = routes
-            stack = try NetworkStack(configuration: configuration, transmitters: logs, now: now)
+            try network.add(configuration)
+            stack = network.stacks[0]
+            logs = [network.outbox(.init(node: 0, interface: 0)), network.outbox(.init(node: 0, interface: 1))]
             deliver(F.solicitation(for: IPv6Address("fd00:1::1")!, from: IPv6RouterTests.hostA,
                                    sourceMAC: IPv6RouterTests.macA), on: 0)
             deliver(F.solicitation(for: IPv6Address("fd00:2::1")!, from: IPv6RouterTests.hostB,
@@ -36,8 +44,7 @@ struct IPv6RouterTests {
         }
 
         func deliver(_ frame: [UInt8], on link: Int) {
-            frame.withUnsafeBytes { stack.receive(frame: $0, on: link, now: now) }
-            stack.poll(now: now)
+            network.deliver(frame, to: .init(node: 0, interface: link))
         }
 
         func echo(size: Int = 56, hopLimit: UInt8 = 64) -> [UInt8] {
@@ -74,8 +81,8 @@ struct IPv6RouterTests {
         let out = router.logs[1].takeIPv6()
         #expect(out.first?.header.destination == far)
         #expect(out.first?.ethernet.destination == IPv6RouterTests.macB, "to the next hop's MAC")
-        #expect(router.stack.staticIPv6Route(to: IPv6Address("fd00:5:0:1::7")!)?.0.name == "a")
-        #expect(router.stack.staticIPv6Route(to: IPv6Address("fd00:6::1")!) == nil)
+        #expect(router.stack.core.staticIPv6Route(to: IPv6Address("fd00:5:0:1::7")!)?.0.name == "a")
+        #expect(router.stack.core.staticIPv6Route(to: IPv6Address("fd00:6::1")!) == nil)
     }
 
     @Test("replies and errors to a peer beyond the links follow the static routes, not the arrival link")

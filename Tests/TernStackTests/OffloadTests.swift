@@ -1,6 +1,7 @@
 import Testing
 @testable import TernStack
 import TernLink
+import TernTestSupport
 import TernWire
 
 /// Records frames with the offload work the stack left to the link.
@@ -86,12 +87,12 @@ struct OffloadTests {
     @Test("10 MB each way over a lossy link with offloads done in software, byte-exact")
     func lossyTransferWithOffloads() throws {
         let faults = try FaultProfile(drop: 0.02, duplicate: 0.01, reorder: 0.01, corrupt: 0.005)
-        let network = try SimulatedNetwork(faults: faults, seed: 11) { $0.linkOffloads = true }
+        let network = try StackNetwork.twoStacks(faults: faults, seed: 11) { $0.linkOffloads = true }
         let size = 10_000_000
         let server = BulkEndpoint(total: size, sendSeed: 0xB0, receiveSeed: 0xA0)
         let client = BulkEndpoint(total: size, sendSeed: 0xA0, receiveSeed: 0xB0)
         try network.b.listenTCP(port: 9000).delegate = server
-        client.attach(try network.a.connectTCP(to: SimulatedNetwork.addressB, port: 9000))
+        client.attach(try network.a.connectTCP(to: StackNetwork.addressB, port: 9000))
         let finished = network.run(for: .seconds(600)) { client.isDone && server.isDone }
         #expect(finished)
         #expect(client.mismatches == 0 && server.mismatches == 0)

@@ -19,7 +19,7 @@ struct ReceiveBufferGrowthTests {
     @Test("the buffer doubles each time the peer fills the window and the application reads it, up to its maximum")
     func doublesToMaximum() throws {
         var c = try Established(configure: growable)
-        #expect(c.host.stack.tcp.ourWindowScale == 1, "a shift big enough for the largest buffer")
+        #expect(c.host.stack.core.tcp.ourWindowScale == 1, "a shift big enough for the largest buffer")
         var sent: [UInt8] = []
         // The last segment nearly fills the 64 KiB window (an IPv4 datagram holds no more).
         for (round, size) in [16384, 32768, 65000].enumerated() {

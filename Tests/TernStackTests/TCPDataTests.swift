@@ -130,7 +130,7 @@ struct TCPDataTests {
             $0.tcp.maximumReceiveBufferSize = 16384
         })
         c.recorder.autoRead = false
-        #expect(c.host.stack.tcp.ourWindowScale == 0)
+        #expect(c.host.stack.core.tcp.ourWindowScale == 0)
         let chunk = [UInt8](repeating: 7, count: 1448)
         for _ in 0..<11 { c.peerSends(chunk) }
         c.peerSends([UInt8](repeating: 7, count: 16384 - 11 * 1448))

@@ -40,7 +40,7 @@ struct TCPLinuxParityTests {
         #expect(reply.header.acknowledgmentNumber.rawValue == 101)
         #expect(reply.options.sackPermitted, "the options after the malformed one still count")
         #expect(host.stack.counters[.tcpBadOptions] == 0)
-        let connection = try #require(host.stack.tcp.connections.values.first)
+        let connection = try #require(host.stack.core.tcp.connections.values.first)
         #expect(connection.peerMSS == 536, "no MSS read: RFC 9293's default")
     }
 
@@ -52,7 +52,7 @@ struct TCPLinuxParityTests {
         #expect(reply.header.flags == [.syn, .ack])
         #expect(reply.options.timestamps == nil)
         #expect(reply.options.maximumSegmentSize != nil)
-        #expect(host.stack.tcp.connections.values.first?.peerMSS == 1460)
+        #expect(host.stack.core.tcp.connections.values.first?.peerMSS == 1460)
     }
 
     @Test("an option whose length runs past the header ends the parsing of a SYN, not the SYN")

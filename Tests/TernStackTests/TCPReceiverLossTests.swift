@@ -1,6 +1,7 @@
 import Testing
 @testable import TernStack
 import TernLink
+import TernTestSupport
 import TernWire
 
 /// The receiving side of a transfer under loss: what a sender needs from us to recover
@@ -165,12 +166,12 @@ struct TCPReceiverLossTests {
     func lossyUpload(seed: UInt64) throws {
         let size = 4_000_000
         let faults = try FaultProfile(drop: 0.10, reorder: 0.05)
-        let network = try SimulatedNetwork(faults: faults, seed: seed)
+        let network = try StackNetwork.twoStacks(faults: faults, seed: seed)
         let receiver = BulkEndpoint(total: 0, sendSeed: 0xB0, receiveSeed: 0xA0)
         let sender = BulkEndpoint(total: size, sendSeed: 0xA0, receiveSeed: 0xB0)
         let listener = try network.b.listenTCP(port: 9000)
         listener.delegate = receiver
-        sender.attach(try network.a.connectTCP(to: SimulatedNetwork.addressB, port: 9000))
+        sender.attach(try network.a.connectTCP(to: StackNetwork.addressB, port: 9000))
         let finished = network.run(for: .seconds(600)) { receiver.received == size && receiver.endOfStream }
         #expect(finished)
         #expect(receiver.received == size && receiver.mismatches == 0)

@@ -1,19 +1,20 @@
 import Testing
 @testable import TernStack
 import TernLink
+import TernTestSupport
 import TernWire
 
 @Suite("TCP engine to engine")
 struct TCPTransferTests {
     /// Transfers `size` bytes each way at once over one connection; returns the network for inspection.
     func transfer(size: Int, faults: FaultProfile, seed: UInt64, limit: Duration) throws
-        -> (SimulatedNetwork, BulkEndpoint, BulkEndpoint, Bool) {
-        let network = try SimulatedNetwork(faults: faults, seed: seed)
+        -> (StackNetwork, BulkEndpoint, BulkEndpoint, Bool) {
+        let network = try StackNetwork.twoStacks(faults: faults, seed: seed)
         let server = BulkEndpoint(total: size, sendSeed: 0xB0, receiveSeed: 0xA0)
         let client = BulkEndpoint(total: size, sendSeed: 0xA0, receiveSeed: 0xB0)
         let listener = try network.b.listenTCP(port: 9000)
         listener.delegate = server
-        let connection = try network.a.connectTCP(to: SimulatedNetwork.addressB, port: 9000)
+        let connection = try network.a.connectTCP(to: StackNetwork.addressB, port: 9000)
         client.attach(connection)
         let finished = network.run(for: limit) { client.isDone && server.isDone }
         return (network, client, server, finished)
@@ -41,9 +42,10 @@ struct TCPTransferTests {
         #expect(finished)
         #expect(client.received == size && server.received == size)
         #expect(client.mismatches == 0 && server.mismatches == 0)
-        let injected = try #require(network.injector)
-        let dropped = injected.inboundCounters.dropped + injected.outboundCounters.dropped
-        let corrupted = injected.inboundCounters.corrupted + injected.outboundCounters.corrupted
+        let injected = network.linkFaults
+        try #require(injected.count == 2)
+        let dropped = injected[0].dropped + injected[1].dropped
+        let corrupted = injected[0].corrupted + injected[1].corrupted
         let retransmissions = network.a.counters[.tcpRetransmissions] + network.b.counters[.tcpRetransmissions]
         let segments = network.a.counters[.tcpSegmentsSent] + network.b.counters[.tcpSegmentsSent]
         let badChecksums = network.a.counters[.tcpBadChecksum] + network.b.counters[.tcpBadChecksum]

@@ -139,6 +139,45 @@ struct SoftwareOffloadIPv6Tests {
         #expect(Self.pieces(of: short, header) == [short])
     }
 
+    @Test("damaged super-segments never trap: 2,000 random mutations of frame and request")
+    func mutations() throws {
+        let (original, request) = Self.superSegment(payload: (0..<4000).map { UInt8(truncatingIfNeeded: $0) },
+                                                    segmentSize: 1000)
+        var random = SeededRandom(seed: 16)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        defer { scratch.deallocate() }
+        var cut = 0
+        for _ in 0..<2000 {
+            var frame = original
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                // The headers mostly: lengths, next header, data offset.
+                let index = Int.random(in: 0..<min(frame.count, 120), using: &random)
+                frame[index] = UInt8.random(in: 0...255, using: &random)
+            }
+            if random.chance(0.2) { frame.removeLast(Int.random(in: 1...3000, using: &random)) }
+            var header = request
+            header.segmentSize = UInt16.random(in: 0...1500, using: &random)
+            if random.chance(0.1) { header.gsoType = UInt8.random(in: 0...255, using: &random) }
+            let layout = frame.withUnsafeBytes { SoftwareOffload.superSegment($0, header) }
+            var pieces = 0
+            frame.withUnsafeBytes { bytes in
+                SoftwareOffload.wireFrames(of: bytes, header, scratch: scratch) { piece in
+                    pieces += 1
+                    if let layout {
+                        #expect(piece.count <= layout.headerLength + layout.segmentSize, "a piece is one segment at most")
+                    } else {
+                        #expect(piece.count == bytes.count, "what is not a super-segment passes as it is")
+                    }
+                }
+            }
+            if let layout {
+                #expect(pieces == layout.pieceCount)
+                cut += 1
+            }
+        }
+        #expect(cut > 100, "enough of the mutants still parse to exercise the cutter (\(cut))")
+    }
+
     @Test("the offload the engine describes becomes a TCPv6 request for IPv6, TCPv4 otherwise")
     func virtioFromOffload() {
         let v6 = VirtioNetHeader(FrameOffload(checksumStart: 54, checksumOffset: 16, segmentSize: 1428,

@@ -1,58 +1,40 @@
 import TernStack
+import TernTestSupport
 import TernWire
 
-/// Collects a stack's frames for the other host.
-final class Wire: FrameTransmitter {
-    var frames: [[UInt8]] = []
-    func transmit(_ frame: UnsafeRawBufferPointer) { frames.append(Array(frame)) }
-}
-
-/// A server host and a client host on one simulated wire, with a virtual clock: the
-/// service under test runs on `server`; test clients open connections from `client`.
+/// A server host and a client host on one link of the shared `StackNetwork`, with a
+/// virtual clock: the service under test runs on `server`; test clients open connections
+/// from `client`. The clock moves at most 100 ms at a time, so services' own timers tick.
 final class TwoHosts {
     static let serverAddress = IPv4Address(10, 0, 0, 2)
     static let clientAddress = IPv4Address(10, 0, 0, 1)
     let server: NetworkStack
     let client: NetworkStack
-    private let toClient = Wire()
-    private let toServer = Wire()
-    var now = Instant.seconds(100)
+    private let network = StackNetwork(now: .seconds(100), stepTime: .microseconds(20))
+    var now: Instant { network.now }
     /// Called on every step with the current time (hosts' ticks go here).
-    var onStep: ((Instant) -> Void)?
+    var onStep: ((Instant) -> Void)? {
+        get { network.afterStep }
+        set { network.afterStep = newValue }
+    }
 
     init() throws {
         func configuration(_ address: IPv4Address, seed: UInt64) -> StackConfiguration {
             StackConfiguration(mac: StackConfiguration.defaultMAC(for: address),
                                address: IPv4Subnet(address: address, prefixLength: 24)!, randomSeed: seed)
         }
-        server = try NetworkStack(configuration: configuration(TwoHosts.serverAddress, seed: 1), transmitter: toClient, now: now)
-        client = try NetworkStack(configuration: configuration(TwoHosts.clientAddress, seed: 2), transmitter: toServer, now: now)
+        try network.add(configuration(TwoHosts.serverAddress, seed: 1))
+        try network.add(configuration(TwoHosts.clientAddress, seed: 2))
+        network.connect(.init(node: 0, interface: 0), .init(node: 1, interface: 0))
+        network.maximumJump = .milliseconds(100)
+        server = network.stacks[0]
+        client = network.stacks[1]
     }
 
     /// Runs until `done` holds or `limit` of virtual time has passed.
     @discardableResult
     func run(for limit: Duration = .seconds(30), until done: () -> Bool) -> Bool {
-        let end = now + limit
-        while now < end {
-            if done() { return true }
-            let moved = !toServer.frames.isEmpty || !toClient.frames.isEmpty
-            let forServer = toServer.frames
-            toServer.frames.removeAll()
-            for frame in forServer { frame.withUnsafeBytes { server.receive(frame: $0, now: now) } }
-            let forClient = toClient.frames
-            toClient.frames.removeAll()
-            for frame in forClient { frame.withUnsafeBytes { client.receive(frame: $0, now: now) } }
-            server.poll(now: now)
-            client.poll(now: now)
-            onStep?(now)
-            if moved || !toServer.frames.isEmpty || !toClient.frames.isEmpty {
-                now = now + .microseconds(20)
-                continue
-            }
-            let next = Instant.earliest(server.nextDeadline, client.nextDeadline) ?? (now + .milliseconds(100))
-            now = max(now + .microseconds(20), min(next, now + .milliseconds(100)))
-        }
-        return done()
+        network.run(for: limit, until: done)
     }
 }
 

@@ -1,13 +1,15 @@
 @testable import TernStack
+import TernTestSupport
 import TernWire
 
 /// A stack on several links, each with its own frame log and one scripted neighbour,
-/// driven by a virtual clock. Link `i` is 10.0.(i+1).0/24, the stack is .1 there and the
-/// neighbour .2.
+/// driven by a virtual clock: one stack of the shared `StackNetwork`, no interface linked.
+/// Link `i` is 10.0.(i+1).0/24, the stack is .1 there and the neighbour .2.
 final class MultiLinkHost {
+    let network: StackNetwork
     let stack: NetworkStack
     let logs: [FrameLog]
-    var now = Instant.seconds(1000)
+    var now: Instant { network.now }
 
     static func stackAddress(_ link: Int) -> IPv4Address { IPv4Address(10, 0, UInt8(link + 1), 1) }
     static func neighbour(_ link: Int) -> IPv4Address { IPv4Address(10, 0, UInt8(link + 1), 2) }
@@ -22,26 +24,21 @@ final class MultiLinkHost {
         }
         var configuration = StackConfiguration(interfaces: interfaces, randomSeed: 7)
         configure(&configuration)
-        let logs = (0..<links).map { _ in FrameLog() }
-        self.logs = logs
-        stack = try NetworkStack(configuration: configuration, transmitters: logs, now: now)
+        let network = StackNetwork(now: .seconds(1000))
+        try network.add(configuration)
+        self.network = network
+        stack = network.stacks[0]
+        logs = (0..<links).map { network.outbox(StackNetwork.Port(node: 0, interface: $0)) }
     }
 
     /// Delivers a frame on link `link`, then polls.
     func deliver(_ frame: [UInt8], on link: Int) {
-        frame.withUnsafeBytes { stack.receive(frame: $0, on: link, now: now) }
-        stack.poll(now: now)
+        network.deliver(frame, to: StackNetwork.Port(node: 0, interface: link))
     }
 
     /// Moves the clock forward, firing every deadline on the way.
     func advance(by duration: Duration) {
-        let end = now + duration
-        while let deadline = stack.nextDeadline, deadline <= end {
-            now = max(now, deadline)
-            stack.poll(now: now)
-        }
-        now = end
-        stack.poll(now: now)
+        network.advance(by: duration)
     }
 
     /// What each link sent since the last call.

@@ -1,11 +1,11 @@
 @testable import TernStack
+import TernTestSupport
 import TernWire
 
-/// Collects what the stack transmits.
-final class FrameLog: FrameTransmitter {
-    var frames: [[UInt8]] = []
-    func transmit(_ frame: UnsafeRawBufferPointer) { frames.append(Array(frame)) }
+/// Collects what a stack transmits: the shared harness's outbox.
+typealias FrameLog = StackNetwork.Outbox
 
+extension StackNetwork.Outbox {
     /// Returns and forgets the frames sent so far.
     func take() -> [SentFrame] {
         defer { frames.removeAll() }
@@ -13,16 +13,23 @@ final class FrameLog: FrameTransmitter {
     }
 }
 
-/// The stack under test on a link with one scripted peer, driven by a virtual clock.
+/// The stack under test on a link with one scripted peer, driven by a virtual clock: one
+/// stack of the shared `StackNetwork`, its interface left without a link.
 final class TestHost {
     static let hostMAC = MACAddress(0x02, 0, 10, 0, 0, 2)
     static let hostIP = IPv4Address(10, 0, 0, 2)
     static let peerMAC = MACAddress(0x02, 0xAA, 0, 0, 0, 1)
     static let peerIP = IPv4Address(10, 0, 0, 1)
+    static let port = StackNetwork.Port(node: 0, interface: 0)
 
+    let network = StackNetwork(now: .seconds(1000))
     let stack: NetworkStack
-    let log = FrameLog()
-    var now = Instant.seconds(1000)
+    /// What the stack sent to the peer.
+    let log: FrameLog
+    var now: Instant {
+        get { network.now }
+        set { network.now = newValue }
+    }
     var events: [StackEvent] = []
 
     init(configure: (inout StackConfiguration) -> Void = { _ in }) {
@@ -31,25 +38,20 @@ final class TestHost {
                                                randomSeed: 42)
         configure(&configuration)
         // swiftlint:disable:next force_try
-        stack = try! NetworkStack(configuration: configuration, transmitter: log, now: now)
+        try! network.add(configuration)
+        stack = network.stacks[0]
+        log = network.outbox(TestHost.port)
         stack.eventHandler = { [unowned self] in self.events.append($0) }
     }
 
     /// Delivers a frame, then polls (as the daemon does after each batch).
     func deliver(_ frame: [UInt8]) {
-        frame.withUnsafeBytes { stack.receive(frame: $0, now: now) }
-        stack.poll(now: now)
+        network.deliver(frame, to: TestHost.port)
     }
 
     /// Moves the clock forward, firing every deadline on the way in order.
     func advance(by duration: Duration) {
-        let end = now + duration
-        while let deadline = stack.nextDeadline, deadline <= end {
-            now = max(now, deadline)
-            stack.poll(now: now)
-        }
-        now = end
-        stack.poll(now: now)
+        network.advance(by: duration)
     }
 
     /// Teaches the stack the peer's MAC with an ARP request from it.
