@@ -173,8 +173,11 @@ echo "bench-tcp-loss: $mib MiB each way, the kernel's TCP as the client, median 
 printf '%-8s %8s %8s %8s   %8s %8s %8s\n' "" "upload" "" "" "download" "" ""
 printf '%-8s %8s %8s %8s   %8s %8s %8s\n' "loss" "ternd" "kernel" "ratio" "ternd" "kernel" "ratio"
 for drop in 0 0.01 0.05 0.10; do
-    read -r tu td < <(ternd_run "$drop")
-    read -r ku kd < <(kernel_run "$drop")
+    # Command substitution waits for each set-up to be torn down before the next starts.
+    ternd_times=$(ternd_run "$drop")
+    kernel_times=$(kernel_run "$drop")
+    read -r tu td <<<"$ternd_times"
+    read -r ku kd <<<"$kernel_times"
     printf '%-8s %8s %8s %8s   %8s %8s %8s\n' "$(awk "BEGIN { printf \"%g %%\", $drop * 100 }")" \
         "$tu" "$ku" "$(ratio "$tu" "$ku")" "$td" "$kd" "$(ratio "$td" "$kd")"
 done
