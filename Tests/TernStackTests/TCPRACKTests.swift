@@ -8,18 +8,8 @@ struct TCPRACKTests {
     func lostRetransmission() throws {
         let c = try Established()
         let base = c.sampleOneMillisecondRTT()
-        _ = [UInt8](repeating: 1, count: 30 * 1448).withUnsafeBytes { c.connection.send($0) }
-        c.host.stack.poll(now: c.host.now)
-        #expect(c.sentData().count == 10, "the initial window")
-        var options = c.peer.options()
-        func sack(ack: UInt32 = 0, _ blocks: (UInt32, UInt32)...) -> [UInt32] {
-            options.sackBlocks = TCPSACKBlocks(blocks.map {
-                TCPSACKBlock(left: SequenceNumber(base &+ $0.0 * 1448), right: SequenceNumber(base &+ $0.1 * 1448))
-            })
-            c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base &+ ack * 1448, flags: .ack,
-                                      options: options))
-            return c.sentData().map { ($0.sequence &- base) / 1448 }
-        }
+        #expect(c.sendSegments(30, of: 1) == 10, "the initial window")
+        func sack(_ blocks: (UInt32, UInt32)...) -> [UInt32] { c.peerSACKs(base: base, ack: 0, blocks) }
         // A round trip later segments 1–4 are SACKed: past the duplicate threshold, segment 0,
         // sent before them, is lost.
         c.host.advance(by: .milliseconds(1))
@@ -47,20 +37,13 @@ struct TCPRACKTests {
         for delivered in [true, false] {
             let c = try Established()
             let base = c.sampleOneMillisecondRTT()
-            _ = [UInt8](repeating: 2, count: 4 * 1448).withUnsafeBytes { c.connection.send($0) }
-            c.host.stack.poll(now: c.host.now)
-            #expect(c.sentData().count == 4)
+            #expect(c.sendSegments(4, of: 2) == 4)
             // A round trip later the peer SACKs segment 1 but not 0: one segment SACKed,
             // below the duplicate threshold, so segment 0 has the reordering window (a
             // quarter of the 1 ms minimum RTT, no less than the 1 ms timer granularity)
             // after the round trip before it counts as lost.
             c.host.advance(by: .milliseconds(1))
-            var options = c.peer.options()
-            options.sackBlocks = TCPSACKBlocks([TCPSACKBlock(left: SequenceNumber(base &+ 1448),
-                                                             right: SequenceNumber(base &+ 2 * 1448))])
-            c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base, flags: .ack,
-                                      options: options))
-            #expect(c.sentData().isEmpty, "not lost yet")
+            #expect(c.peerSACKs(base: base, ack: 0, [(1, 2)]).isEmpty, "not lost yet")
             c.host.advance(by: .microseconds(999))
             #expect(c.sentData().isEmpty, "still inside the window")
             if delivered {
@@ -86,16 +69,8 @@ struct TCPRACKTests {
     func reorderingSeenKeepsWindow() throws {
         let c = try Established()
         let base = c.sampleOneMillisecondRTT()
-        _ = [UInt8](repeating: 3, count: 8 * 1448).withUnsafeBytes { c.connection.send($0) }
-        c.host.stack.poll(now: c.host.now)
-        #expect(c.sentData().count == 8)
-        var options = c.peer.options()
-        func sack(ack: UInt32, _ from: UInt32, _ to: UInt32) {
-            options.sackBlocks = TCPSACKBlocks([TCPSACKBlock(left: SequenceNumber(base &+ from * 1448),
-                                                             right: SequenceNumber(base &+ to * 1448))])
-            c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base &+ ack * 1448, flags: .ack,
-                                      options: options))
-        }
+        #expect(c.sendSegments(8, of: 3) == 8)
+        func sack(ack: UInt32, _ from: UInt32, _ to: UInt32) { _ = c.peerSACKs(base: base, ack: ack, [(from, to)]) }
         c.host.advance(by: .milliseconds(1))
         // Segment 0 is overtaken by 1, then arrives: reordering.
         sack(ack: 0, 1, 2)
@@ -116,9 +91,7 @@ struct TCPRACKTests {
     func probeThenRACK() throws {
         let c = try Established()
         let base = c.sampleOneMillisecondRTT()
-        _ = [UInt8](repeating: 4, count: 4 * 1448).withUnsafeBytes { c.connection.send($0) }
-        c.host.stack.poll(now: c.host.now)
-        #expect(c.sentData().count == 4)
+        #expect(c.sendSegments(4, of: 4) == 4)
         // Only segment 0 arrives; 1–3 are lost, and nothing more is sent.
         c.host.advance(by: .milliseconds(1))
         c.peerAcks(base &+ 1448)
@@ -129,12 +102,7 @@ struct TCPRACKTests {
         #expect(c.host.stack.counters[.tcpTailLossProbes] == 1)
         // Their SACK shows segment 1, sent long before them, still missing: lost at once.
         c.host.advance(by: .milliseconds(1))
-        var options = c.peer.options()
-        options.sackBlocks = TCPSACKBlocks([TCPSACKBlock(left: SequenceNumber(base &+ 2 * 1448),
-                                                         right: SequenceNumber(base &+ 4 * 1448))])
-        c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base &+ 1448, flags: .ack,
-                                  options: options))
-        #expect(c.sentData().map { ($0.sequence &- base) / 1448 } == [1])
+        #expect(c.peerSACKs(base: base, ack: 1, [(2, 4)]) == [1])
         #expect(c.host.stack.counters[.tcpFastRetransmits] == 1)
         c.peerAcks(base &+ 4 * 1448)
         #expect(!c.connection.congestion.inRecovery)
@@ -145,18 +113,8 @@ struct TCPRACKTests {
     func lossOutlivesRecovery() throws {
         let c = try Established()
         let base = c.sampleOneMillisecondRTT()
-        _ = [UInt8](repeating: 5, count: 30 * 1448).withUnsafeBytes { c.connection.send($0) }
-        c.host.stack.poll(now: c.host.now)
-        #expect(c.sentData().count == 10)
-        var options = c.peer.options()
-        func ack(_ ack: UInt32, _ blocks: (UInt32, UInt32)...) -> [UInt32] {
-            options.sackBlocks = TCPSACKBlocks(blocks.map {
-                TCPSACKBlock(left: SequenceNumber(base &+ $0.0 * 1448), right: SequenceNumber(base &+ $0.1 * 1448))
-            })
-            c.host.deliver(c.host.tcp(c.peer.port, 80, seq: c.peer.sequence, ack: base &+ ack * 1448, flags: .ack,
-                                      options: options))
-            return c.sentData().map { ($0.sequence &- base) / 1448 }
-        }
+        #expect(c.sendSegments(30, of: 5) == 10)
+        func ack(_ ack: UInt32, _ blocks: (UInt32, UInt32)...) -> [UInt32] { c.peerSACKs(base: base, ack: ack, blocks) }
         c.host.advance(by: .milliseconds(1))
         #expect(ack(0, (1, 5)) == [0], "segment 0 lost: recovery up to segment 10")
         c.host.advance(by: .microseconds(100))
@@ -178,3 +136,26 @@ struct TCPRACKTests {
         #expect(c.host.stack.counters[.tcpTimeouts] == 0)
     }
 }
+
+extension Established {
+    /// Queues `count` full-sized segments of `byte` and lets the stack send what its window
+    /// allows; returns how many data segments left.
+    func sendSegments(_ count: Int, of byte: UInt8) -> Int {
+        _ = [UInt8](repeating: byte, count: count * 1448).withUnsafeBytes { connection.send($0) }
+        host.stack.poll(now: host.now)
+        return sentData().count
+    }
+
+    /// An ACK from the peer, counted in 1,448-byte segments from `base`: everything below
+    /// segment `ack`, and SACK blocks of segment ranges. Returns the segments sent in answer.
+    func peerSACKs(base: UInt32, ack: UInt32, _ blocks: [(UInt32, UInt32)]) -> [UInt32] {
+        var options = peer.options()
+        options.sackBlocks = TCPSACKBlocks(blocks.map {
+            TCPSACKBlock(left: SequenceNumber(base &+ $0.0 * 1448), right: SequenceNumber(base &+ $0.1 * 1448))
+        })
+        host.deliver(host.tcp(peer.port, 80, seq: peer.sequence, ack: base &+ ack * 1448, flags: .ack,
+                              options: options))
+        return sentData().map { ($0.sequence &- base) / 1448 }
+    }
+}
+
