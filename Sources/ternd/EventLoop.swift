@@ -123,6 +123,7 @@ final class EventLoop {
                 }
             }
             let ready: Int
+            let sleptAt = timeout != 0 ? MonotonicClock.nanoseconds() : 0
             do {
                 ready = try poller.wait(timeoutMilliseconds: timeout)
             } catch {
@@ -165,8 +166,12 @@ final class EventLoop {
                 }
             }
             if timeout != 0 && lastFrameTime != idleSince {
-                // Woken from sleep by a frame: had it come soon enough for a spin to catch it?
-                busyPoll.wokeForFrame(afterIdle: lastFrameTime &- idleSince)
+                // Woken from sleep by a frame: had it come soon enough after the loop went to
+                // sleep for a spin to catch it? (Counted from the sleep, not from the frame
+                // before: that interval includes our own work and the wake-up itself, and at
+                // one connection it stays above the budget once spinning stops, so spinning
+                // would never come back.)
+                busyPoll.wokeForFrame(afterIdle: lastFrameTime &- max(idleSince, sleptAt))
             }
             let polled = MonotonicClock.nanoseconds()
             if polled >= lastTick &+ EventLoop.tickInterval {
