@@ -343,18 +343,7 @@ extension StackCore {
         let ethernet = EthernetHeader(destination: linkDestination, source: interface.mac, etherType: .ipv4)
         if let offload, offload.isSegmentation {
             _ = try? ethernet.write(to: txBuffer)
-            let frameLength = EthernetHeader.size + length
-            if interface.capabilities.segmentationOffload && length <= interface.capabilities.maximumSegmentationSize {
-                transmitFrame(txBuffer, length: frameLength, offload: offload, on: interface)
-            } else {
-                let frame = UnsafeRawBufferPointer(txBuffer.view(0..<frameLength))
-                SoftwareOffload.wireFrames(of: frame, offload, scratch: fragmentBuffer) { piece in
-                    // Each piece is built at the start of the scratch buffer (or, unparsable,
-                    // is the frame itself): pass the whole buffer, so padding has room.
-                    let buffer = piece.baseAddress == UnsafeRawPointer(fragmentBuffer.baseAddress) ? fragmentBuffer : txBuffer
-                    transmitFrame(buffer, length: piece.count, on: interface)
-                }
-            }
+            transmitSuperSegment(length: length, offload: offload, on: interface)
             return
         }
         if length <= interface.mtu {
@@ -363,6 +352,23 @@ extension StackCore {
             return
         }
         fragment(length: length, ethernet: ethernet, on: interface)
+    }
+
+    /// Transmits the framed super-segment in `txBuffer` (IPv4 or IPv6): whole to a link that
+    /// cuts it itself, else cut here into segments that fit the link.
+    func transmitSuperSegment(length: Int, offload: FrameOffload, on interface: Interface) {
+        let frameLength = EthernetHeader.size + length
+        if interface.capabilities.segmentationOffload && length <= interface.capabilities.maximumSegmentationSize {
+            transmitFrame(txBuffer, length: frameLength, offload: offload, on: interface)
+            return
+        }
+        let frame = UnsafeRawBufferPointer(txBuffer.view(0..<frameLength))
+        SoftwareOffload.wireFrames(of: frame, offload, scratch: fragmentBuffer) { piece in
+            // Each piece is built at the start of the scratch buffer (or, unparsable, is the
+            // frame itself): pass the whole buffer, so padding has room.
+            let buffer = piece.baseAddress == UnsafeRawPointer(fragmentBuffer.baseAddress) ? fragmentBuffer : txBuffer
+            transmitFrame(buffer, length: piece.count, on: interface)
+        }
     }
 
     /// Cuts the datagram in `txBuffer` into fragments of at most the MTU (RFC 791 §3.2).

@@ -336,18 +336,7 @@ extension StackCore {
         let ethernet = EthernetHeader(destination: mac, source: link.mac, etherType: .ipv6)
         if let offload, offload.isSegmentation {
             _ = try? ethernet.write(to: txBuffer)
-            let frameLength = EthernetHeader.size + length
-            if link.capabilities.segmentationOffload && length <= link.capabilities.maximumSegmentationSize {
-                transmitFrame(txBuffer, length: frameLength, offload: offload, on: link)
-            } else {
-                let frame = UnsafeRawBufferPointer(txBuffer.view(0..<frameLength))
-                SoftwareOffload.wireFrames(of: frame, offload, scratch: fragmentBuffer) { piece in
-                    // Each piece is built at the start of the scratch buffer (or, unparsable,
-                    // is the frame itself): pass the whole buffer, so padding has room.
-                    let buffer = piece.baseAddress == UnsafeRawPointer(fragmentBuffer.baseAddress) ? fragmentBuffer : txBuffer
-                    transmitFrame(buffer, length: piece.count, on: link)
-                }
-            }
+            transmitSuperSegment(length: length, offload: offload, on: link)
             return
         }
         // Every path takes 1280 bytes, unless the link itself is smaller (a misconfigured
